@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# openvswitch-rs: user-facing targets. The kernel build itself reads ./Kbuild.
+#
+#   make            build openvswitch_rs.ko (sets up the machine and the kernel first)
+#   make run        boot the test VM, load the module and show it working
+#   make check      every test: host crate, then the VM suites; ends "N passed, N failed"
+#   make check-fast host tests plus one VM smoke boot (the inner loop)
+#   make selftest-upstream   upstream's kselftest against upstream openvswitch.ko
+#
+# FLAVOUR=debug (default: KASAN, lockdep, kmemleak) or FLAVOUR=plain (benchmarks).
+
+FLAVOUR ?= debug
+KMAKE_VARS := ARCH=x86 LLVM=-19 RUSTC=/usr/bin/rustc BINDGEN=bindgen
+export LIBCLANG_PATH ?= /usr/lib/llvm-19/lib
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+# The module is built in a per-flavour copy of the sources, so the tree stays clean and
+# both kernel flavours can have their own build.
+BUILD := $(CURDIR)/build/$(FLAVOUR)
+MODULE_SRCS = Kbuild openvswitch_rs.rs $(wildcard sys/*.rs sys/*.c sys/*.h sys/bindgen_parameters \
+	net/*.rs genetlink/*.rs datapath/*.rs vport/*.rs flow/*.rs actions/*.rs)
+
+.PHONY: all module setup kernel run check check-fast host-test vm-test selftest-upstream clean
+
+all: module
+
+setup:
+	@scripts/setup
+
+kernel: setup
+	@scripts/kernel $(FLAVOUR) >/dev/null
+
+module: kernel
+	@mkdir -p $(BUILD)
+	@cp -a --parents $(MODULE_SRCS) $(BUILD)/
+	$(MAKE) -s -C $$(scripts/kernel $(FLAVOUR) --print-dir) M=$(BUILD) $(KMAKE_VARS) modules
+	@echo "built $(BUILD)/openvswitch_rs.ko"
+
+host-test: setup
+	cargo test --manifest-path tests/host/Cargo.toml
+
+run: module
+	@scripts/vm --flavour $(FLAVOUR) -- tests/vm/demo.sh
+
+check: module
+	@scripts/check
+
+check-fast: module
+	@scripts/check --fast
+
+selftest-upstream: kernel
+	@scripts/selftest upstream
+
+clean:
+	rm -rf build tests/host/target

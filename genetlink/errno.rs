@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Errno values for the pure (host-shared) code, which cannot use `kernel::error`.
+//!
+//! Upstream counterpart: the `-E*` returns scattered through `net/openvswitch/*.c`.
+
+/// A positive errno, as in `<uapi/asm-generic/errno-base.h>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Errno(pub i32);
+
+impl Errno {
+    pub const EPERM: Errno = Errno(1);
+    pub const ENOENT: Errno = Errno(2);
+    pub const ENOMEM: Errno = Errno(12);
+    pub const EBUSY: Errno = Errno(16);
+    pub const EEXIST: Errno = Errno(17);
+    pub const ENODEV: Errno = Errno(19);
+    pub const EINVAL: Errno = Errno(22);
+    pub const ERANGE: Errno = Errno(34);
+    pub const EMSGSIZE: Errno = Errno(90);
+    pub const EOPNOTSUPP: Errno = Errno(95);
+}
+
+/// An errno with the extack message that explains it to the user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    pub errno: Errno,
+    /// A static NUL-terminated text: extack keeps only the pointer.
+    pub msg: &'static core::ffi::CStr,
+    /// The attribute at fault, if one is.
+    pub attr: Option<u16>,
+}
+
+impl Rejection {
+    pub const fn new(errno: Errno, msg: &'static core::ffi::CStr, attr: Option<u16>) -> Self {
+        Self { errno, msg, attr }
+    }
+}

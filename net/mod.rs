@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Safe wrappers over the kernel's networking C API, which the 6.12 `kernel` crate lacks.
+//! Upstream counterpart: none (C calls the API directly). With `sys/`, the only home of
+//! `unsafe` in this module.
+
+pub mod genl;
+pub mod policy;

@@ -1,0 +1,100 @@
+//! Typed parsing of `OVS_DP_ATTR_*`: upstream's rules for names, features and ranges.
+
+use ovs_rs_host::genetlink::dp_attrs::{
+    dp_selector, ovs_header_dp_ifindex, DpAttrs, DpSelector, KNOWN_USER_FEATURES,
+};
+use ovs_rs_host::genetlink::errno::Errno;
+use ovs_rs_host::genetlink::uapi::{dp_attr, dp_feature};
+
+fn table<'a>(entries: &'a [(u16, &'a [u8])]) -> impl Fn(u16) -> Option<&'a [u8]> + 'a {
+    move |n| entries.iter().find(|(k, _)| *k == n).map(|(_, v)| *v)
+}
+
+#[test]
+fn parses_every_input_attribute() {
+    let pid = 1234u32.to_ne_bytes();
+    let feat = (dp_feature::UNALIGNED | dp_feature::DISPATCH_UPCALL_PER_CPU).to_ne_bytes();
+    let cache = 256u32.to_ne_bytes();
+    let ifindex = 7i32.to_ne_bytes();
+    let entries: [(u16, &[u8]); 5] = [
+        (dp_attr::NAME, b"br-int\0"),
+        (dp_attr::UPCALL_PID, &pid),
+        (dp_attr::USER_FEATURES, &feat),
+        (dp_attr::MASKS_CACHE_SIZE, &cache),
+        (dp_attr::IFINDEX, &ifindex),
+    ];
+    let a = DpAttrs::parse(table(&entries)).unwrap();
+    assert_eq!(a.name, Some("br-int"));
+    assert_eq!(a.upcall_pid, Some(1234));
+    assert_eq!(a.user_features, Some(dp_feature::UNALIGNED | dp_feature::DISPATCH_UPCALL_PER_CPU));
+    assert_eq!(a.masks_cache_size, Some(256));
+    assert_eq!(a.ifindex, Some(7));
+}
+
+#[test]
+fn absent_attributes_are_none() {
+    assert_eq!(DpAttrs::parse(table(&[])).unwrap(), DpAttrs::default());
+}
+
+#[test]
+fn unknown_user_features_are_eopnotsupp_naming_the_attribute() {
+    let feat = (1u32 << 4).to_ne_bytes();
+    let entries: [(u16, &[u8]); 1] = [(dp_attr::USER_FEATURES, &feat)];
+    let r = DpAttrs::parse(table(&entries)).unwrap_err();
+    assert_eq!(r.errno, Errno::EOPNOTSUPP);
+    assert_eq!(r.attr, Some(dp_attr::USER_FEATURES));
+    assert!(!r.msg.to_bytes().is_empty());
+    assert_eq!(KNOWN_USER_FEATURES, 0xf);
+}
+
+#[test]
+fn names_must_fit_ifnamsiz_and_be_nul_terminated() {
+    for bad in [&b"\0"[..], b"no-nul", b"sixteen-chars-xx\0", b"\xc3\0"] {
+        let entries: [(u16, &[u8]); 1] = [(dp_attr::NAME, bad)];
+        let r = DpAttrs::parse(table(&entries)).unwrap_err();
+        assert_eq!((r.errno, r.attr), (Errno::EINVAL, Some(dp_attr::NAME)), "{bad:?}");
+    }
+    let entries: [(u16, &[u8]); 1] = [(dp_attr::NAME, b"fifteen-chars-x\0")];
+    assert_eq!(DpAttrs::parse(table(&entries)).unwrap().name, Some("fifteen-chars-x"));
+}
+
+#[test]
+fn masks_cache_size_is_bounded_like_upstream() {
+    let ok = 4096u32.to_ne_bytes();
+    let entries: [(u16, &[u8]); 1] = [(dp_attr::MASKS_CACHE_SIZE, &ok)];
+    assert_eq!(DpAttrs::parse(table(&entries)).unwrap().masks_cache_size, Some(4096));
+    let big = 4097u32.to_ne_bytes();
+    let entries: [(u16, &[u8]); 1] = [(dp_attr::MASKS_CACHE_SIZE, &big)];
+    assert_eq!(DpAttrs::parse(table(&entries)).unwrap_err().errno, Errno::ERANGE);
+}
+
+#[test]
+fn short_fixed_attributes_are_einval_not_overreads() {
+    let entries: [(u16, &[u8]); 1] = [(dp_attr::UPCALL_PID, &[1, 2])];
+    let r = DpAttrs::parse(table(&entries)).unwrap_err();
+    assert_eq!((r.errno, r.attr), (Errno::EINVAL, Some(dp_attr::UPCALL_PID)));
+}
+
+#[test]
+fn negative_ifindex_is_erange() {
+    let neg = (-1i32).to_ne_bytes();
+    let entries: [(u16, &[u8]); 1] = [(dp_attr::IFINDEX, &neg)];
+    assert_eq!(DpAttrs::parse(table(&entries)).unwrap_err().errno, Errno::ERANGE);
+}
+
+#[test]
+fn the_name_wins_over_the_header_ifindex() {
+    let entries: [(u16, &[u8]); 1] = [(dp_attr::NAME, b"dp1\0")];
+    assert_eq!(dp_selector(table(&entries), 5), Ok(DpSelector::Name("dp1")));
+    assert_eq!(dp_selector(table(&[]), 5), Ok(DpSelector::Ifindex(5)));
+    // A selector ignores attributes it does not use, as upstream's GET does.
+    let feat = u32::MAX.to_ne_bytes();
+    let entries: [(u16, &[u8]); 1] = [(dp_attr::USER_FEATURES, &feat)];
+    assert_eq!(dp_selector(table(&entries), 3), Ok(DpSelector::Ifindex(3)));
+}
+
+#[test]
+fn ovs_header_needs_four_bytes() {
+    assert_eq!(ovs_header_dp_ifindex(&9i32.to_ne_bytes()), Ok(9));
+    assert_eq!(ovs_header_dp_ifindex(&[1, 2]), Err(Errno::EINVAL));
+}
