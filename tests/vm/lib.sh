@@ -1,0 +1,36 @@
+# tests/vm/lib.sh: helpers for the in-guest tests (sourced). kselftest-style TAP output.
+
+REPO=${REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+FLAVOUR=${OVS_RS_FLAVOUR:-debug}
+KO="$REPO/build/$FLAVOUR/openvswitch_rs.ko"
+PY=/usr/bin/python3
+GENL_PY="$REPO/tests/vm/genl.py"
+
+tap_n=0 tap_fail=0 tap_skip=0
+tap_plan() { echo "TAP version 13"; echo "1..$1"; }
+# tap_run NAME FUNC: runs FUNC, reports ok/not ok, with its output as TAP diagnostics.
+tap_run() {
+	local name=$1 fn=$2 out rc
+	tap_n=$((tap_n + 1))
+	out=$("$fn" 2>&1)
+	rc=$?
+	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
+	if [ $rc -eq 0 ]; then
+		echo "ok $tap_n $name"
+	elif [ $rc -eq 4 ]; then
+		echo "ok $tap_n $name # SKIP"
+		tap_skip=$((tap_skip + 1))
+	else
+		echo "not ok $tap_n $name"
+		tap_fail=$((tap_fail + 1))
+	fi
+}
+
+fail() { echo "FAIL: $*"; return 1; }
+
+ours_loaded() { [ -d /sys/module/openvswitch_rs ]; }
+load_ours() { ours_loaded || insmod "$KO"; }
+unload_ours() { ! ours_loaded || rmmod openvswitch_rs; }
+unload_upstream() {
+	if [ -d /sys/module/openvswitch ]; then rmmod openvswitch || return 1; fi
+}

@@ -1,0 +1,95 @@
+# tests/vm/module.sh: the module skeleton's tests: load/unload, the ovs_datapath family,
+# its GET commands, and coexistence with upstream openvswitch.ko. Sourced by run.sh.
+
+test_load() {
+	unload_upstream || return 1
+	load_ours || fail "insmod $KO" || return 1
+	ours_loaded || fail "/sys/module/openvswitch_rs missing after insmod" || return 1
+	dmesg | grep -q 'openvswitch_rs: Open vSwitch switching datapath (Rust)' ||
+		fail "no load banner in dmesg"
+}
+
+test_genl_ctrl_family() {
+	load_ours || return 1
+	local out
+	out=$(genl ctrl get name ovs_datapath) || fail "genl ctrl get name ovs_datapath" || return 1
+	echo "$out"
+	# Upstream's: version 2, struct ovs_header (4 bytes), OVS_DP_ATTR_MAX 9.
+	echo "$out" | grep -q 'Version: 0x2 ' || fail "version" || return 1
+	echo "$out" | grep -q 'header size: 4 ' || fail "header size" || return 1
+	echo "$out" | grep -q 'max attribs: 9' || fail "max attribs" || return 1
+	echo "$out" | grep -A2 'multicast groups' | grep -q 'name: ovs_datapath' ||
+		fail "multicast group ovs_datapath"
+}
+
+test_pyroute2_family() {
+	load_ours || return 1
+	local out
+	out=$($PY "$GENL_PY" family) || fail "pyroute2 cannot resolve ovs_datapath: $out" || return 1
+	echo "$out"
+}
+
+test_dp_get_dump_empty() {
+	load_ours || return 1
+	local out
+	out=$($PY "$GENL_PY" dp-dump) || fail "dump: $out" || return 1
+	[ "$out" = "[]" ] || fail "expected an empty dump, got $out"
+}
+
+test_dp_dump_unprivileged() {
+	load_ours || return 1
+	# GET is open to everyone, as upstream (genl_ops.flags = 0).
+	local out
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		$PY "$GENL_PY" dp-dump) || fail "unprivileged dump: $out" || return 1
+	[ "$out" = "[]" ] || fail "expected an empty dump, got $out"
+}
+
+test_dp_get_missing_is_enodev() {
+	load_ours || return 1
+	local out
+	out=$($PY "$GENL_PY" dp-get nosuchdp)
+	[ "$out" = '{"errno": 19}' ] || fail "GET by name: expected ENODEV, got $out" || return 1
+	out=$($PY "$GENL_PY" dp-get-ifindex 12345)
+	[ "$out" = '{"errno": 19}' ] || fail "GET by ifindex: expected ENODEV, got $out"
+}
+
+test_dp_get_bad_name_is_einval() {
+	load_ours || return 1
+	local out
+	# 16 bytes: longer than IFNAMSIZ - 1; the kernel policy refuses it.
+	out=$($PY "$GENL_PY" dp-get abcdefghijklmnop)
+	[ "$out" = '{"errno": 22}' ] || fail "expected EINVAL, got $out"
+}
+
+test_unload_then_reload() {
+	load_ours || return 1
+	rmmod openvswitch_rs || fail "rmmod" || return 1
+	! genl ctrl get name ovs_datapath >/dev/null 2>&1 || fail "family still registered after rmmod" || return 1
+	insmod "$KO" || fail "second insmod" || return 1
+	genl ctrl get name ovs_datapath >/dev/null || fail "family missing after reload" || return 1
+	$PY "$GENL_PY" dp-dump >/dev/null || fail "dump after reload"
+}
+
+test_refused_while_upstream_holds_family() {
+	unload_ours || return 1
+	modprobe openvswitch || fail "modprobe openvswitch" || return 1
+	local out
+	if out=$(insmod "$KO" 2>&1); then
+		rmmod openvswitch_rs
+		rmmod openvswitch
+		fail "insmod succeeded while openvswitch.ko holds ovs_datapath"
+		return 1
+	fi
+	echo "insmod: $out"
+	echo "$out" | grep -q 'File exists' || fail "expected EEXIST from insmod" || return 1
+	dmesg | grep -q 'openvswitch_rs: generic netlink family ovs_datapath is already registered' ||
+		fail "no explanation in dmesg" || return 1
+	rmmod openvswitch || fail "rmmod openvswitch" || return 1
+	insmod "$KO" || fail "insmod after rmmod openvswitch"
+}
+
+MODULE_TESTS_FAST="load genl_ctrl_family dp_get_dump_empty"
+MODULE_TESTS="load genl_ctrl_family pyroute2_family dp_get_dump_empty dp_dump_unprivileged
+	dp_get_missing_is_enodev dp_get_bad_name_is_einval unload_then_reload
+	refused_while_upstream_holds_family"

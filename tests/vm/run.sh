@@ -1,0 +1,38 @@
+#!/bin/bash
+# tests/vm/run.sh [--fast]: the in-guest test runner. Runs the VM suites in one boot, then
+# unloads everything, scans for leaks and checks the kernel log. Prints TAP.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/module.sh"
+
+tests=$MODULE_TESTS
+[ "${1:-}" = --fast ] && tests=$MODULE_TESTS_FAST
+
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+dmesg -C
+# kmemleak reports only what appears after this point.
+[ -w /sys/kernel/debug/kmemleak ] && echo clear > /sys/kernel/debug/kmemleak
+
+set -- $tests
+tap_plan $(($# + 2))
+for t in $tests; do
+	tap_run "$t" "test_$t"
+done
+
+test_no_leaks() {
+	unload_ours && unload_upstream || return 1
+	[ -r /sys/kernel/debug/kmemleak ] || { echo "kmemleak not available"; return 4; }
+	# Objects freed via RCU need a grace period; kmemleak wants two scans to be sure.
+	sleep 2; echo scan > /sys/kernel/debug/kmemleak; sleep 1
+	echo scan > /sys/kernel/debug/kmemleak
+	local leaks
+	leaks=$(cat /sys/kernel/debug/kmemleak)
+	[ -z "$leaks" ] || { printf '%s\n' "$leaks" | head -60; return 1; }
+}
+tap_run no_leaks test_no_leaks
+
+test_dmesg_clean() { dmesg | "$here/dmesg_check.sh"; }
+tap_run dmesg_clean test_dmesg_clean
+
+echo "# vm: $((tap_n - tap_fail - tap_skip)) passed, $tap_fail failed, $tap_skip skipped"
+[ $tap_fail -eq 0 ]
