@@ -13,23 +13,25 @@ use kernel::prelude::*;
 
 use super::dp_attrs::{dp_selector, ovs_header_dp_ifindex, DpSelector};
 use super::uapi::{dp_attr, dp_cmd, IFNAMSIZ, MASKS_CACHE_SIZE_MAX};
-use super::uapi::{OVS_DATAPATH_FAMILY, OVS_DATAPATH_MCGROUP, OVS_DATAPATH_VERSION, OVS_HEADER_LEN};
+use super::uapi::{
+    OVS_DATAPATH_FAMILY, OVS_DATAPATH_MCGROUP, OVS_DATAPATH_VERSION, OVS_HEADER_LEN,
+};
 use crate::net::genl::{errno_to_error, DoIt, Dump, DumpCursor, FamilySpec, McGroup, Op};
 use crate::net::genl::{Permission, Request};
 use crate::net::policy::Policy;
 
 /// Upstream's `datapath_policy`, entry for entry.
 static POLICY: [Policy; dp_attr::MAX as usize + 1] = [
-    Policy::unspec(),                                      // UNSPEC
-    Policy::nul_string(IFNAMSIZ as u16 - 1),               // NAME
-    Policy::u32(),                                         // UPCALL_PID
-    Policy::unspec(),                                      // STATS (output only)
-    Policy::unspec(),                                      // MEGAFLOW_STATS (output only)
-    Policy::u32(),                                         // USER_FEATURES
-    Policy::unspec(),                                      // PAD
-    Policy::u32_range(0, MASKS_CACHE_SIZE_MAX as i16),     // MASKS_CACHE_SIZE
-    Policy::unspec(),                                      // PER_CPU_PIDS (u32 array)
-    Policy::s32_min(0),                                    // IFINDEX
+    Policy::unspec(),                                  // UNSPEC
+    Policy::nul_string(IFNAMSIZ as u16 - 1),           // NAME
+    Policy::u32(),                                     // UPCALL_PID
+    Policy::unspec(),                                  // STATS (output only)
+    Policy::unspec(),                                  // MEGAFLOW_STATS (output only)
+    Policy::u32(),                                     // USER_FEATURES
+    Policy::unspec(),                                  // PAD
+    Policy::u32_range(0, MASKS_CACHE_SIZE_MAX as i16), // MASKS_CACHE_SIZE
+    Policy::unspec(),                                  // PER_CPU_PIDS (u32 array)
+    Policy::s32_min(0),                                // IFINDEX
 ];
 
 static OPS: [Op; 1] = [Op::new(dp_cmd::GET, Permission::Anyone)

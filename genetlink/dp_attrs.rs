@@ -42,7 +42,11 @@ impl<'a> DpAttrs<'a> {
                 .map(|p| {
                     p.get(..4)
                         .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
-                        .ok_or(Rejection::new(Errno::EINVAL, c"Attribute too short", Some(n)))
+                        .ok_or(Rejection::new(
+                            Errno::EINVAL,
+                            c"Attribute too short",
+                            Some(n),
+                        ))
                 })
                 .transpose()
         };
@@ -92,7 +96,6 @@ impl<'a> DpAttrs<'a> {
             ifindex,
         })
     }
-
 }
 
 /// Which datapath a GET or DEL addresses. Like upstream's `lookup_datapath()`, only

@@ -31,7 +31,11 @@ impl Families {
                     datapath::FAMILY.name
                 );
             } else {
-                pr_err!("cannot register family {}: {:?}\n", datapath::FAMILY.name, e);
+                pr_err!(
+                    "cannot register family {}: {:?}\n",
+                    datapath::FAMILY.name,
+                    e
+                );
             }
         })?;
         Ok(Self {

@@ -24,7 +24,10 @@ const NAME_LEN: usize = sys::GENL_NAMSIZ as usize;
 /// Copies `name` into a NUL-padded C name; fails the build if it does not fit.
 const fn c_name(name: &str) -> [u8; NAME_LEN] {
     let bytes = name.as_bytes();
-    assert!(bytes.len() < NAME_LEN, "generic netlink names are at most 15 bytes");
+    assert!(
+        bytes.len() < NAME_LEN,
+        "generic netlink names are at most 15 bytes"
+    );
     let mut out = [0u8; NAME_LEN];
     let mut i = 0;
     while i < bytes.len() {

@@ -26,7 +26,10 @@ fn parses_every_input_attribute() {
     let a = DpAttrs::parse(table(&entries)).unwrap();
     assert_eq!(a.name, Some("br-int"));
     assert_eq!(a.upcall_pid, Some(1234));
-    assert_eq!(a.user_features, Some(dp_feature::UNALIGNED | dp_feature::DISPATCH_UPCALL_PER_CPU));
+    assert_eq!(
+        a.user_features,
+        Some(dp_feature::UNALIGNED | dp_feature::DISPATCH_UPCALL_PER_CPU)
+    );
     assert_eq!(a.masks_cache_size, Some(256));
     assert_eq!(a.ifindex, Some(7));
 }
@@ -52,34 +55,53 @@ fn names_must_fit_ifnamsiz_and_be_nul_terminated() {
     for bad in [&b"\0"[..], b"no-nul", b"sixteen-chars-xx\0", b"\xc3\0"] {
         let entries: [(u16, &[u8]); 1] = [(dp_attr::NAME, bad)];
         let r = DpAttrs::parse(table(&entries)).unwrap_err();
-        assert_eq!((r.errno, r.attr), (Errno::EINVAL, Some(dp_attr::NAME)), "{bad:?}");
+        assert_eq!(
+            (r.errno, r.attr),
+            (Errno::EINVAL, Some(dp_attr::NAME)),
+            "{bad:?}"
+        );
     }
     let entries: [(u16, &[u8]); 1] = [(dp_attr::NAME, b"fifteen-chars-x\0")];
-    assert_eq!(DpAttrs::parse(table(&entries)).unwrap().name, Some("fifteen-chars-x"));
+    assert_eq!(
+        DpAttrs::parse(table(&entries)).unwrap().name,
+        Some("fifteen-chars-x")
+    );
 }
 
 #[test]
 fn masks_cache_size_is_bounded_like_upstream() {
     let ok = 4096u32.to_ne_bytes();
     let entries: [(u16, &[u8]); 1] = [(dp_attr::MASKS_CACHE_SIZE, &ok)];
-    assert_eq!(DpAttrs::parse(table(&entries)).unwrap().masks_cache_size, Some(4096));
+    assert_eq!(
+        DpAttrs::parse(table(&entries)).unwrap().masks_cache_size,
+        Some(4096)
+    );
     let big = 4097u32.to_ne_bytes();
     let entries: [(u16, &[u8]); 1] = [(dp_attr::MASKS_CACHE_SIZE, &big)];
-    assert_eq!(DpAttrs::parse(table(&entries)).unwrap_err().errno, Errno::ERANGE);
+    assert_eq!(
+        DpAttrs::parse(table(&entries)).unwrap_err().errno,
+        Errno::ERANGE
+    );
 }
 
 #[test]
 fn short_fixed_attributes_are_einval_not_overreads() {
     let entries: [(u16, &[u8]); 1] = [(dp_attr::UPCALL_PID, &[1, 2])];
     let r = DpAttrs::parse(table(&entries)).unwrap_err();
-    assert_eq!((r.errno, r.attr), (Errno::EINVAL, Some(dp_attr::UPCALL_PID)));
+    assert_eq!(
+        (r.errno, r.attr),
+        (Errno::EINVAL, Some(dp_attr::UPCALL_PID))
+    );
 }
 
 #[test]
 fn negative_ifindex_is_erange() {
     let neg = (-1i32).to_ne_bytes();
     let entries: [(u16, &[u8]); 1] = [(dp_attr::IFINDEX, &neg)];
-    assert_eq!(DpAttrs::parse(table(&entries)).unwrap_err().errno, Errno::ERANGE);
+    assert_eq!(
+        DpAttrs::parse(table(&entries)).unwrap_err().errno,
+        Errno::ERANGE
+    );
 }
 
 #[test]

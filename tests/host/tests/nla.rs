@@ -1,7 +1,7 @@
 //! The netlink attribute codec: walking and building attribute streams.
 
 use ovs_rs_host::genetlink::errno::Errno;
-use ovs_rs_host::genetlink::nla::{nla_align, nul_string, Attrs, AttrWriter, NLA_F_NESTED};
+use ovs_rs_host::genetlink::nla::{nla_align, nul_string, AttrWriter, Attrs, NLA_F_NESTED};
 
 fn raw_attr(kind: u16, payload: &[u8]) -> Vec<u8> {
     let mut v = Vec::new();
@@ -43,7 +43,10 @@ fn truncation_at_every_offset_never_overreads() {
     for cut in 0..=s.len() {
         let items: Vec<_> = Attrs::new(&s[..cut]).collect();
         // A cut inside an attribute is an error, reported once, and iteration stops.
-        assert!(items.iter().filter(|r| r.is_err()).count() <= 1, "cut {cut}");
+        assert!(
+            items.iter().filter(|r| r.is_err()).count() <= 1,
+            "cut {cut}"
+        );
         if let Some(Err(e)) = items.last() {
             assert_eq!(*e, Errno::EINVAL);
         }
@@ -58,7 +61,10 @@ fn bad_lengths_are_einval() {
     // nla_len smaller than the header.
     assert_eq!(Attrs::new(&[2, 0, 1, 0]).next(), Some(Err(Errno::EINVAL)));
     // nla_len beyond the stream.
-    assert_eq!(Attrs::new(&[9, 0, 1, 0, 0, 0, 0, 0]).next(), Some(Err(Errno::EINVAL)));
+    assert_eq!(
+        Attrs::new(&[9, 0, 1, 0, 0, 0, 0, 0]).next(),
+        Some(Err(Errno::EINVAL))
+    );
     // Fewer bytes than a header: nothing, like nla_for_each_attr.
     assert_eq!(Attrs::new(&[1, 2, 3]).next(), None);
 }

@@ -39,8 +39,12 @@ fn constants_match_the_uapi_header() {
     let Some(h) = header() else {
         panic!("no unpacked linux-source-6.12; run scripts/kernel first");
     };
-    assert!(h.contains(&format!("#define OVS_DATAPATH_FAMILY  \"{OVS_DATAPATH_FAMILY}\"")));
-    assert!(h.contains(&format!("#define OVS_DATAPATH_VERSION {OVS_DATAPATH_VERSION}")));
+    assert!(h.contains(&format!(
+        "#define OVS_DATAPATH_FAMILY  \"{OVS_DATAPATH_FAMILY}\""
+    )));
+    assert!(h.contains(&format!(
+        "#define OVS_DATAPATH_VERSION {OVS_DATAPATH_VERSION}"
+    )));
     for (name, value) in [
         ("OVS_DP_CMD_NEW", dp_cmd::NEW as usize),
         ("OVS_DP_CMD_DEL", dp_cmd::DEL as usize),
@@ -49,10 +53,16 @@ fn constants_match_the_uapi_header() {
         ("OVS_DP_ATTR_NAME", dp_attr::NAME as usize),
         ("OVS_DP_ATTR_UPCALL_PID", dp_attr::UPCALL_PID as usize),
         ("OVS_DP_ATTR_STATS", dp_attr::STATS as usize),
-        ("OVS_DP_ATTR_MEGAFLOW_STATS", dp_attr::MEGAFLOW_STATS as usize),
+        (
+            "OVS_DP_ATTR_MEGAFLOW_STATS",
+            dp_attr::MEGAFLOW_STATS as usize,
+        ),
         ("OVS_DP_ATTR_USER_FEATURES", dp_attr::USER_FEATURES as usize),
         ("OVS_DP_ATTR_PAD", dp_attr::PAD as usize),
-        ("OVS_DP_ATTR_MASKS_CACHE_SIZE", dp_attr::MASKS_CACHE_SIZE as usize),
+        (
+            "OVS_DP_ATTR_MASKS_CACHE_SIZE",
+            dp_attr::MASKS_CACHE_SIZE as usize,
+        ),
         ("OVS_DP_ATTR_PER_CPU_PIDS", dp_attr::PER_CPU_PIDS as usize),
         ("OVS_DP_ATTR_IFINDEX", dp_attr::IFINDEX as usize),
     ] {
