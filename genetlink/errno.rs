@@ -8,12 +8,6 @@
 pub struct Errno(pub i32);
 
 impl Errno {
-    pub const EPERM: Errno = Errno(1);
-    pub const ENOENT: Errno = Errno(2);
-    pub const ENOMEM: Errno = Errno(12);
-    pub const EBUSY: Errno = Errno(16);
-    pub const EEXIST: Errno = Errno(17);
-    pub const ENODEV: Errno = Errno(19);
     pub const EINVAL: Errno = Errno(22);
     pub const ERANGE: Errno = Errno(34);
     pub const EMSGSIZE: Errno = Errno(90);

@@ -17,7 +17,6 @@ pub const OVS_HEADER_LEN: usize = 4;
 
 /// `enum ovs_datapath_cmd`.
 pub mod dp_cmd {
-    pub const UNSPEC: u8 = 0;
     pub const NEW: u8 = 1;
     pub const DEL: u8 = 2;
     pub const GET: u8 = 3;
@@ -26,7 +25,6 @@ pub mod dp_cmd {
 
 /// `enum ovs_datapath_attr`.
 pub mod dp_attr {
-    pub const UNSPEC: u16 = 0;
     pub const NAME: u16 = 1;
     pub const UPCALL_PID: u16 = 2;
     pub const STATS: u16 = 3;

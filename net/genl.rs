@@ -38,22 +38,23 @@ const fn c_name(name: &str) -> [u8; NAME_LEN] {
 }
 
 /// A command handler for a single request.
-pub trait DoIt {
+pub(crate) trait DoIt {
     fn doit(req: &Request<'_>) -> Result;
 }
 
 /// A command handler for a dump (`NLM_F_DUMP`), which may be called many times, once per
 /// reply skb, until it adds nothing.
-pub trait Dump {
+pub(crate) trait Dump {
     fn dump(dump: &mut DumpCursor<'_>) -> Result;
 }
 
 /// Who may run a command, as `genl_ops.flags`.
 #[derive(Clone, Copy)]
-pub enum Permission {
+pub(crate) enum Permission {
     /// Anyone (upstream's GET commands).
     Anyone,
     /// CAP_NET_ADMIN in the user namespace owning the request's netns (`GENL_UNS_ADMIN_PERM`).
+    #[expect(dead_code, reason = "for NEW, DEL and SET, which the core datapath adds")]
     NetnsAdmin,
 }
 
@@ -64,14 +65,14 @@ pub enum Permission {
 /// The wrapped value's pointers are null or point to `'static` policies and to the
 /// trampolines of this file, so sharing it between threads is sound.
 #[repr(transparent)]
-pub struct Op(sys::genl_ops);
+pub(crate) struct Op(sys::genl_ops);
 
 // SAFETY: By the type invariant, every pointer in it is to immutable `'static` data or code.
 unsafe impl Sync for Op {}
 
 impl Op {
     /// A command with neither handler yet; add them with [`Op::doit`] and [`Op::dump`].
-    pub const fn new(cmd: u8, permission: Permission) -> Self {
+    pub(crate) const fn new(cmd: u8, permission: Permission) -> Self {
         // SAFETY: `genl_ops` is integers, optional function pointers and a pointer; zero is
         // valid for each (no handler, no per-op policy).
         let mut op: sys::genl_ops = unsafe { core::mem::zeroed() };
@@ -87,13 +88,13 @@ impl Op {
         Self(op)
     }
 
-    pub const fn doit<H: DoIt>(mut self) -> Self {
+    pub(crate) const fn doit<H: DoIt>(mut self) -> Self {
         // INVARIANT: a trampoline of this file.
         self.0.doit = Some(doit_trampoline::<H>);
         self
     }
 
-    pub const fn dump<H: Dump>(mut self) -> Self {
+    pub(crate) const fn dump<H: Dump>(mut self) -> Self {
         // INVARIANT: a trampoline of this file.
         self.0.dumpit = Some(dumpit_trampoline::<H>);
         self
@@ -102,10 +103,10 @@ impl Op {
 
 /// A multicast group of a family (`struct genl_multicast_group`).
 #[repr(transparent)]
-pub struct McGroup(sys::genl_multicast_group);
+pub(crate) struct McGroup(sys::genl_multicast_group);
 
 impl McGroup {
-    pub const fn new(name: &str) -> Self {
+    pub(crate) const fn new(name: &str) -> Self {
         // SAFETY: a name and a flags byte; zero is valid for both.
         let mut grp: sys::genl_multicast_group = unsafe { core::mem::zeroed() };
         grp.name = c_name(name);
@@ -114,17 +115,17 @@ impl McGroup {
 }
 
 /// Everything that defines a family, known at compile time.
-pub struct FamilySpec {
-    pub name: &'static str,
-    pub version: u32,
+pub(crate) struct FamilySpec {
+    pub(crate) name: &'static str,
+    pub(crate) version: u32,
     /// Size of the fixed user header after `genlmsghdr` (`struct ovs_header` for OVS).
-    pub hdrsize: usize,
+    pub(crate) hdrsize: usize,
     /// The attribute policy, indexed by attribute number; its length is `maxattr + 1`.
-    pub policy: &'static [Policy],
-    pub ops: &'static [Op],
-    pub mcgrps: &'static [McGroup],
+    pub(crate) policy: &'static [Policy],
+    pub(crate) ops: &'static [Op],
+    pub(crate) mcgrps: &'static [McGroup],
     /// Commands below this number keep the lax legacy validation (`resv_start_op`).
-    pub resv_start_op: u8,
+    pub(crate) resv_start_op: u8,
 }
 
 /// A registered family; unregistered when dropped.
@@ -133,12 +134,19 @@ pub struct FamilySpec {
 ///
 /// `family` was registered with `genl_register_family` and stays registered until drop;
 /// it lives in its own allocation, so its address is stable while the kernel holds it.
-pub struct Registration {
+pub(crate) struct Registration {
     family: Pin<KBox<Opaque<sys::genl_family>>>,
 }
 
+// SAFETY: The kernel reads and writes the family only under its own locks (genl_mutex);
+// Rust code never touches it after registration except to pass it to
+// `genl_unregister_family`, which is safe from any thread.
+unsafe impl Send for Registration {}
+// SAFETY: `Registration` has no method taking `&self`; sharing a reference exposes nothing.
+unsafe impl Sync for Registration {}
+
 impl Registration {
-    pub fn register(spec: &'static FamilySpec, module: &'static ThisModule) -> Result<Self> {
+    pub(crate) fn register(spec: &'static FamilySpec, module: &'static ThisModule) -> Result<Self> {
         let n_ops = u8::try_from(spec.ops.len()).map_err(|_| EINVAL)?;
         let n_mcgrps = u8::try_from(spec.mcgrps.len()).map_err(|_| EINVAL)?;
         let maxattr = spec.policy.len().checked_sub(1).ok_or(EINVAL)?;
@@ -182,7 +190,7 @@ impl Drop for Registration {
 /// `info` is the `genl_info` genetlink passed to the handler; it and everything it points to
 /// (attribute table of `family.maxattr + 1` entries, the request message, the extack) are
 /// valid for `'a`, the duration of the handler call.
-pub struct Request<'a> {
+pub(crate) struct Request<'a> {
     info: NonNull<sys::genl_info>,
     _handler_call: PhantomData<&'a sys::genl_info>,
 }
@@ -196,7 +204,7 @@ impl<'a> Request<'a> {
 
     /// The payload of attribute `kind`, if the request carries it. The family policy has
     /// checked its type and length.
-    pub fn attr(&self, kind: u16) -> Option<&'a [u8]> {
+    pub(crate) fn attr(&self, kind: u16) -> Option<&'a [u8]> {
         let info = self.info();
         // SAFETY: By the type invariant `family` is valid.
         let maxattr = unsafe { (*info.family).maxattr };
@@ -212,7 +220,7 @@ impl<'a> Request<'a> {
     }
 
     /// The family's fixed user header (for OVS, `struct ovs_header`).
-    pub fn user_header(&self) -> &'a [u8] {
+    pub(crate) fn user_header(&self) -> &'a [u8] {
         let info = self.info();
         // SAFETY: By the type invariant `family` is valid.
         let len = unsafe { (*info.family).hdrsize } as usize;
@@ -223,7 +231,7 @@ impl<'a> Request<'a> {
 
     /// Records `rejection` in the extack (message and offending attribute) and returns
     /// its errno, for `return Err(req.reject(r))`.
-    pub fn reject(&self, rejection: Rejection) -> Error {
+    pub(crate) fn reject(&self, rejection: Rejection) -> Error {
         let info = self.info.as_ptr();
         // SAFETY: `info` is valid (type invariant); the message is `'static`, as extack
         // requires, since it keeps the pointer beyond this call.
@@ -241,7 +249,7 @@ impl<'a> Request<'a> {
 /// # Invariants
 ///
 /// `cb` is the `netlink_callback` genetlink passed to the dump handler, valid for `'a`.
-pub struct DumpCursor<'a> {
+pub(crate) struct DumpCursor<'a> {
     cb: NonNull<sys::netlink_callback>,
     _handler_call: PhantomData<&'a mut sys::netlink_callback>,
 }
@@ -249,14 +257,16 @@ pub struct DumpCursor<'a> {
 impl DumpCursor<'_> {
     /// Handler-owned words that persist from one call of the dump to the next (`cb->args`),
     /// zero on the first call.
-    pub fn position(&mut self) -> &mut [c_long; 6] {
+    #[expect(dead_code, reason = "no dump resumes yet: no datapath can exist before NEW")]
+    pub(crate) fn position(&mut self) -> &mut [c_long; 6] {
         // SAFETY: By the type invariant `cb` is valid and exclusively ours during the call.
-        unsafe { &mut (*self.cb.as_ptr()).args }
+        // Genetlink families use the `args` member of the `args`/`ctx` union.
+        unsafe { &mut (*self.cb.as_ptr()).__bindgen_anon_1.args }
     }
 }
 
 /// Converts a pure-code errno to the kernel's error type.
-pub fn errno_to_error(errno: Errno) -> Error {
+pub(crate) fn errno_to_error(errno: Errno) -> Error {
     Error::from_errno(-errno.0)
 }
 

@@ -3,5 +3,5 @@
 //! Upstream counterpart: none (C calls the API directly). With `sys/`, the only home of
 //! `unsafe` in this module.
 
-pub mod genl;
-pub mod policy;
+pub(crate) mod genl;
+pub(crate) mod policy;

@@ -14,7 +14,7 @@ use crate::sys;
 /// The wrapped value holds no pointer (only type, validation type, length and range), so
 /// sharing it between threads is sound.
 #[repr(transparent)]
-pub struct Policy(sys::nla_policy);
+pub(crate) struct Policy(sys::nla_policy);
 
 // SAFETY: By the type invariant the policy holds no pointer; it is plain immutable data.
 unsafe impl Sync for Policy {}
@@ -31,17 +31,17 @@ impl Policy {
     }
 
     /// An attribute number this family does not accept (`NLA_UNSPEC` with no length rule).
-    pub const fn unspec() -> Self {
+    pub(crate) const fn unspec() -> Self {
         Self::of(sys::NLA_UNSPEC, 0)
     }
 
     /// `NLA_U32`.
-    pub const fn u32() -> Self {
+    pub(crate) const fn u32() -> Self {
         Self::of(sys::NLA_U32, 0)
     }
 
     /// `NLA_NUL_STRING` of at most `max_len` bytes before the NUL.
-    pub const fn nul_string(max_len: u16) -> Self {
+    pub(crate) const fn nul_string(max_len: u16) -> Self {
         Self::of(sys::NLA_NUL_STRING, max_len)
     }
 
@@ -49,21 +49,24 @@ impl Policy {
     const fn ranged(kind: u32, min: i16, max: i16) -> Self {
         let mut p = Self::of(kind, 0);
         p.0.validation_type = sys::NLA_VALIDATE_RANGE as u8;
-        p.0.__bindgen_anon_1.__bindgen_anon_1.min = min;
-        p.0.__bindgen_anon_1.__bindgen_anon_1.max = max;
+        p.0.__bindgen_anon_1 = sys::nla_policy__bindgen_ty_1 {
+            __bindgen_anon_1: sys::nla_policy__bindgen_ty_1__bindgen_ty_1 { min, max },
+        };
         p
     }
 
     /// `NLA_POLICY_RANGE(NLA_U32, min, max)`.
-    pub const fn u32_range(min: i16, max: i16) -> Self {
+    pub(crate) const fn u32_range(min: i16, max: i16) -> Self {
         Self::ranged(sys::NLA_U32, min, max)
     }
 
     /// `NLA_POLICY_MIN(NLA_S32, min)`.
-    pub const fn s32_min(min: i16) -> Self {
+    pub(crate) const fn s32_min(min: i16) -> Self {
         let mut p = Self::of(sys::NLA_S32, 0);
         p.0.validation_type = sys::NLA_VALIDATE_MIN as u8;
-        p.0.__bindgen_anon_1.__bindgen_anon_1.min = min;
+        p.0.__bindgen_anon_1 = sys::nla_policy__bindgen_ty_1 {
+            __bindgen_anon_1: sys::nla_policy__bindgen_ty_1__bindgen_ty_1 { min, max: 0 },
+        };
         p
     }
 

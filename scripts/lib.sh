@@ -12,8 +12,9 @@ linux_source_version() {
 	dpkg-query -W -f='${Version}' linux-source-6.12
 }
 
+# The package version, minus characters vng refuses in --rwdir paths ("~", "+", ":").
 kernel_src_dir() {
-	echo "$OVS_RS_CACHE/src/$(linux_source_version)/linux-source-6.12"
+	echo "$OVS_RS_CACHE/src/$(linux_source_version | tr '~+:' '___')/linux-source-6.12"
 }
 
 # The cache key: everything that changes the built kernel, and nothing else.

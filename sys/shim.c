@@ -82,8 +82,13 @@ const void *ovs_rs_cb_userhdr(const struct netlink_callback *cb, unsigned int hd
 
 void ovs_rs_extack_set_msg(struct netlink_ext_ack *extack, const char *msg)
 {
-	/* msg must be static: extack keeps the pointer. */
-	NL_SET_ERR_MSG(extack, msg);
+	/*
+	 * NL_SET_ERR_MSG() wants a string literal; this is its body for a static string from
+	 * Rust (extack keeps the pointer, so msg must outlive the request).
+	 */
+	do_trace_netlink_extack(msg);
+	if (extack)
+		extack->_msg = msg;
 }
 
 void ovs_rs_genl_info_set_bad_attr(struct genl_info *info, unsigned int attr)
