@@ -54,7 +54,10 @@ pub(crate) enum Permission {
     /// Anyone (upstream's GET commands).
     Anyone,
     /// CAP_NET_ADMIN in the user namespace owning the request's netns (`GENL_UNS_ADMIN_PERM`).
-    #[expect(dead_code, reason = "for NEW, DEL and SET, which the core datapath adds")]
+    #[expect(
+        dead_code,
+        reason = "for NEW, DEL and SET, which the core datapath adds"
+    )]
     NetnsAdmin,
 }
 
@@ -257,7 +260,10 @@ pub(crate) struct DumpCursor<'a> {
 impl DumpCursor<'_> {
     /// Handler-owned words that persist from one call of the dump to the next (`cb->args`),
     /// zero on the first call.
-    #[expect(dead_code, reason = "no dump resumes yet: no datapath can exist before NEW")]
+    #[expect(
+        dead_code,
+        reason = "no dump resumes yet: no datapath can exist before NEW"
+    )]
     pub(crate) fn position(&mut self) -> &mut [c_long; 6] {
         // SAFETY: By the type invariant `cb` is valid and exclusively ours during the call.
         // Genetlink families use the `args` member of the `args`/`ctx` union.
