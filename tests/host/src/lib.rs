@@ -2,4 +2,5 @@
 //!
 //! The files are the module's own, included by `#[path]`; nothing is copied.
 
+pub mod flow;
 pub mod genetlink;

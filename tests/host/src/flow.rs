@@ -1,0 +1,6 @@
+//! The pure part of the module's `flow/` directory.
+
+#[path = "../../../flow/extract.rs"]
+pub mod extract;
+#[path = "../../../flow/key.rs"]
+pub mod key;
