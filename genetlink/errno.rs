@@ -8,8 +8,10 @@
 pub struct Errno(pub i32);
 
 impl Errno {
+    pub const ENOMEM: Errno = Errno(12);
     pub const EINVAL: Errno = Errno(22);
     pub const ERANGE: Errno = Errno(34);
+    pub const EOVERFLOW: Errno = Errno(75);
     pub const EMSGSIZE: Errno = Errno(90);
     pub const EOPNOTSUPP: Errno = Errno(95);
 }

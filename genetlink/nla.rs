@@ -169,6 +169,14 @@ impl<'b> AttrWriter<'b> {
         Ok(Nest { start })
     }
 
+    /// Opens a nest without `NLA_F_NESTED`, as `nla_nest_start_noflag()` does: upstream
+    /// OVS dumps its nested keys and actions that way, and dumps must match it byte for byte.
+    pub fn start_nest_noflag(&mut self, kind: u16) -> Result<Nest, Errno> {
+        let start = self.len;
+        self.put_header(kind, 0)?;
+        Ok(Nest { start })
+    }
+
     pub fn end_nest(&mut self, nest: Nest) -> Result<(), Errno> {
         let nla_len = u16::try_from(self.len - nest.start).map_err(|_| Errno::EMSGSIZE)?;
         self.buf[nest.start..nest.start + 2].copy_from_slice(&nla_len.to_ne_bytes());
