@@ -2,5 +2,6 @@
 //!
 //! The files are the module's own, included by `#[path]`; nothing is copied.
 
+pub mod actions;
 pub mod flow;
 pub mod genetlink;
