@@ -52,3 +52,43 @@ pub const IFNAMSIZ: usize = 16;
 /// Upper bound of `OVS_DP_ATTR_MASKS_CACHE_SIZE`, as upstream's policy computes it:
 /// `PCPU_MIN_UNIT_SIZE / sizeof(struct mask_cache_entry)` = 32 KiB / 8 bytes.
 pub const MASKS_CACHE_SIZE_MAX: u32 = 4096;
+
+/// `enum ovs_key_attr`: the attributes of a flow key or mask (nested in `OVS_FLOW_ATTR_KEY`,
+/// `OVS_FLOW_ATTR_MASK` and `OVS_PACKET_ATTR_KEY`).
+pub mod key_attr {
+    pub const UNSPEC: u16 = 0;
+    pub const ENCAP: u16 = 1;
+    pub const PRIORITY: u16 = 2;
+    pub const IN_PORT: u16 = 3;
+    pub const ETHERNET: u16 = 4;
+    pub const VLAN: u16 = 5;
+    pub const ETHERTYPE: u16 = 6;
+    pub const IPV4: u16 = 7;
+    pub const IPV6: u16 = 8;
+    pub const TCP: u16 = 9;
+    pub const UDP: u16 = 10;
+    pub const ICMP: u16 = 11;
+    pub const ICMPV6: u16 = 12;
+    pub const ARP: u16 = 13;
+    pub const ND: u16 = 14;
+    pub const SKB_MARK: u16 = 15;
+    pub const TUNNEL: u16 = 16;
+    pub const SCTP: u16 = 17;
+    pub const TCP_FLAGS: u16 = 18;
+    pub const DP_HASH: u16 = 19;
+    pub const RECIRC_ID: u16 = 20;
+    pub const MPLS: u16 = 21;
+    pub const CT_STATE: u16 = 22;
+    pub const CT_ZONE: u16 = 23;
+    pub const CT_MARK: u16 = 24;
+    pub const CT_LABELS: u16 = 25;
+    pub const CT_ORIG_TUPLE_IPV4: u16 = 26;
+    pub const CT_ORIG_TUPLE_IPV6: u16 = 27;
+    pub const NSH: u16 = 28;
+    pub const PACKET_TYPE: u16 = 29;
+    pub const ND_EXTENSIONS: u16 = 30;
+    pub const TUNNEL_INFO: u16 = 31;
+    pub const IPV6_EXTHDRS: u16 = 32;
+    /// `OVS_KEY_ATTR_MAX`.
+    pub const MAX: u16 = 32;
+}

@@ -4,3 +4,5 @@
 pub mod extract;
 #[path = "../../../flow/key.rs"]
 pub mod key;
+#[path = "../../../flow/key_nla.rs"]
+pub mod key_nla;

@@ -69,3 +69,56 @@ fn constants_match_the_uapi_header() {
         assert_eq!(enum_index(&h, name), value, "{name}");
     }
 }
+
+#[test]
+fn key_attributes_match_the_uapi_header() {
+    let Some(h) = header() else {
+        panic!("no unpacked linux-source-6.12; run scripts/kernel first");
+    };
+    let names = [
+        ("UNSPEC", key_attr::UNSPEC),
+        ("ENCAP", key_attr::ENCAP),
+        ("PRIORITY", key_attr::PRIORITY),
+        ("IN_PORT", key_attr::IN_PORT),
+        ("ETHERNET", key_attr::ETHERNET),
+        ("VLAN", key_attr::VLAN),
+        ("ETHERTYPE", key_attr::ETHERTYPE),
+        ("IPV4", key_attr::IPV4),
+        ("IPV6", key_attr::IPV6),
+        ("TCP", key_attr::TCP),
+        ("UDP", key_attr::UDP),
+        ("ICMP", key_attr::ICMP),
+        ("ICMPV6", key_attr::ICMPV6),
+        ("ARP", key_attr::ARP),
+        ("ND", key_attr::ND),
+        ("SKB_MARK", key_attr::SKB_MARK),
+        ("TUNNEL", key_attr::TUNNEL),
+        ("SCTP", key_attr::SCTP),
+        ("TCP_FLAGS", key_attr::TCP_FLAGS),
+        ("DP_HASH", key_attr::DP_HASH),
+        ("RECIRC_ID", key_attr::RECIRC_ID),
+        ("MPLS", key_attr::MPLS),
+        ("CT_STATE", key_attr::CT_STATE),
+        ("CT_ZONE", key_attr::CT_ZONE),
+        ("CT_MARK", key_attr::CT_MARK),
+        ("CT_LABELS", key_attr::CT_LABELS),
+        ("CT_ORIG_TUPLE_IPV4", key_attr::CT_ORIG_TUPLE_IPV4),
+        ("CT_ORIG_TUPLE_IPV6", key_attr::CT_ORIG_TUPLE_IPV6),
+        ("NSH", key_attr::NSH),
+        ("PACKET_TYPE", key_attr::PACKET_TYPE),
+        ("ND_EXTENSIONS", key_attr::ND_EXTENSIONS),
+        ("TUNNEL_INFO", key_attr::TUNNEL_INFO),
+        ("IPV6_EXTHDRS", key_attr::IPV6_EXTHDRS),
+    ];
+    for (name, value) in names {
+        let name = format!("OVS_KEY_ATTR_{name}");
+        assert_eq!(enum_index(&h, &name), value as usize, "{name}");
+    }
+    assert!(h.contains("#define OVS_KEY_ATTR_MAX (__OVS_KEY_ATTR_MAX - 1)"));
+    assert_eq!(
+        enum_index(&h, "__OVS_KEY_ATTR_MAX"),
+        key_attr::MAX as usize + 1
+    );
+    // Every enumerator is listed above.
+    assert_eq!(names.len(), key_attr::MAX as usize + 1);
+}
