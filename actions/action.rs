@@ -12,87 +12,11 @@
 //! Pure: shared with the host crate.
 
 use crate::genetlink::errno::Errno;
-
-/// `enum ovs_action_attr`.
-pub mod action_attr {
-    pub const UNSPEC: u16 = 0;
-    pub const OUTPUT: u16 = 1;
-    pub const USERSPACE: u16 = 2;
-    pub const SET: u16 = 3;
-    pub const PUSH_VLAN: u16 = 4;
-    pub const POP_VLAN: u16 = 5;
-    pub const SAMPLE: u16 = 6;
-    pub const RECIRC: u16 = 7;
-    pub const HASH: u16 = 8;
-    pub const PUSH_MPLS: u16 = 9;
-    pub const POP_MPLS: u16 = 10;
-    pub const SET_MASKED: u16 = 11;
-    pub const CT: u16 = 12;
-    pub const TRUNC: u16 = 13;
-    pub const PUSH_ETH: u16 = 14;
-    pub const POP_ETH: u16 = 15;
-    pub const CT_CLEAR: u16 = 16;
-    pub const PUSH_NSH: u16 = 17;
-    pub const POP_NSH: u16 = 18;
-    pub const METER: u16 = 19;
-    pub const CLONE: u16 = 20;
-    pub const CHECK_PKT_LEN: u16 = 21;
-    pub const ADD_MPLS: u16 = 22;
-    pub const DEC_TTL: u16 = 23;
-    pub const DROP: u16 = 24;
-    pub const PSAMPLE: u16 = 25;
-    /// `OVS_ACTION_ATTR_MAX`: nothing above it is accepted from userspace.
-    pub const MAX: u16 = 25;
-}
-
-/// `enum ovs_userspace_attr`.
-pub mod userspace_attr {
-    pub const PID: u16 = 1;
-    pub const USERDATA: u16 = 2;
-    pub const EGRESS_TUN_PORT: u16 = 3;
-    pub const ACTIONS: u16 = 4;
-    pub const MAX: u16 = 4;
-}
-
-/// `enum ovs_sample_attr` (userspace-visible part).
-pub mod sample_attr {
-    pub const PROBABILITY: u16 = 1;
-    pub const ACTIONS: u16 = 2;
-    pub const MAX: u16 = 2;
-}
-
-/// The `OVS_KEY_ATTR_*` numbers that set actions use. Kept here rather than in the shared
-/// uapi module so that this file does not depend on the flow-key codec's constants.
-pub mod key_attr {
-    pub const PRIORITY: u16 = 2;
-    pub const ETHERNET: u16 = 4;
-    pub const IPV4: u16 = 7;
-    pub const IPV6: u16 = 8;
-    pub const TCP: u16 = 9;
-    pub const UDP: u16 = 10;
-    pub const SKB_MARK: u16 = 15;
-    pub const TUNNEL: u16 = 16;
-    pub const SCTP: u16 = 17;
-    pub const MPLS: u16 = 21;
-    pub const CT_MARK: u16 = 24;
-    pub const CT_LABELS: u16 = 25;
-    /// `OVS_KEY_ATTR_MAX`.
-    pub const MAX: u16 = 32;
-}
-
-/// `DP_MAX_PORTS` (`USHRT_MAX`): output ports must be below it.
-pub const DP_MAX_PORTS: u32 = 65535;
+use crate::genetlink::uapi::key_attr;
 
 /// `OVS_COPY_ACTIONS_MAX_DEPTH`: clone and sample bodies may nest this deep; the top-level
 /// list is depth 0, so a body at depth 17 is `EOVERFLOW`.
 pub const MAX_DEPTH: usize = 16;
-
-/// `ETH_HLEN`: the shortest truncation length.
-pub const ETH_HLEN: u32 = 14;
-
-/// `ETH_P_8021Q` and `ETH_P_8021AD`, the TPIDs `eth_type_vlan()` accepts.
-pub const ETH_P_8021Q: u16 = 0x8100;
-pub const ETH_P_8021AD: u16 = 0x88a8;
 
 /// `VLAN_CFI_MASK`: a pushed TCI must carry it, as upstream's "tag present" marker.
 pub const VLAN_CFI_MASK: u16 = 0x1000;
@@ -452,7 +376,8 @@ pub enum SetForm {
 /// One validated action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
-    /// `OVS_ACTION_ATTR_OUTPUT`: a port number below [`DP_MAX_PORTS`]. Whether the port
+    /// `OVS_ACTION_ATTR_OUTPUT`: a port number below
+    /// [`DP_MAX_PORTS`](crate::genetlink::uapi::DP_MAX_PORTS). Whether the port
     /// exists is checked when the packet is sent, as upstream does.
     Output { port: u32 },
     /// `OVS_ACTION_ATTR_USERSPACE`.
@@ -478,7 +403,7 @@ pub enum Action {
     Recirc { id: u32 },
     /// `OVS_ACTION_ATTR_HASH`.
     Hash { alg: HashAlg, basis: u32 },
-    /// `OVS_ACTION_ATTR_TRUNC`: at least [`ETH_HLEN`].
+    /// `OVS_ACTION_ATTR_TRUNC`: at least [`ETH_HLEN`](crate::flow::extract::ETH_HLEN).
     Trunc { max_len: u32 },
     /// `OVS_ACTION_ATTR_CLONE`: run the next `body_len` actions on a copy of the packet.
     /// `exec` is upstream's `OVS_CLONE_ATTR_EXEC`, as for [`Action::Sample`].

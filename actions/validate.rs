@@ -20,18 +20,16 @@
 use core::ffi::CStr;
 
 use super::action::{
-    action_attr, key_attr, sample_attr, userspace_attr, Action, ActionSink, ArenaRef, HashAlg,
-    Ipv6Key, SetForm, SetKey, Userspace, DP_MAX_PORTS, ETH_HLEN, ETH_P_8021AD, ETH_P_8021Q,
-    MAX_DEPTH, MAX_SET_KEY_LEN, VLAN_CFI_MASK,
+    Action, ActionSink, ArenaRef, HashAlg, Ipv6Key, SetForm, SetKey, Userspace, MAX_DEPTH,
+    MAX_SET_KEY_LEN, VLAN_CFI_MASK,
+};
+use crate::flow::extract::{
+    ETH_HLEN, ETH_P_8021AD, ETH_P_8021Q, ETH_P_IP, ETH_P_IPV6, IPPROTO_TCP, IPPROTO_UDP,
 };
 use crate::flow::key::{field, FlowKey};
 use crate::genetlink::errno::{Errno, Rejection};
 use crate::genetlink::nla::{nla_align, Attr, AttrWriter, Attrs, Nest, NLA_HDRLEN, NLA_TYPE_MASK};
-
-const ETH_P_IP: u16 = 0x0800;
-const ETH_P_IPV6: u16 = 0x86dd;
-const IPPROTO_TCP: u8 = 6;
-const IPPROTO_UDP: u8 = 17;
+use crate::genetlink::uapi::{action_attr, key_attr, sample_attr, userspace_attr, DP_MAX_PORTS};
 
 /// What an action's argument length must be (upstream's `action_lens`): `None` is variable.
 /// Types above `OVS_ACTION_ATTR_MAX` are not in the table.
@@ -236,7 +234,7 @@ fn one_action<'a, S: ActionSink>(
         }
         action_attr::TRUNC => {
             let max_len = u32_at(p, 0);
-            if max_len < ETH_HLEN {
+            if max_len < ETH_HLEN as u32 {
                 return Err(inval(c"Truncate length is shorter than an Ethernet header"));
             }
             push(sink, Action::Trunc { max_len })

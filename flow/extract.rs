@@ -16,10 +16,11 @@ pub const ETH_P_ARP: u16 = 0x0806;
 pub const ETH_P_IPV6: u16 = 0x86dd;
 pub const ETH_P_8021Q: u16 = 0x8100;
 pub const ETH_P_8021AD: u16 = 0x88a8;
-/// Ethertypes below this are 802.3 lengths.
-const ETH_P_802_3_MIN: u16 = 0x0600;
-/// What upstream puts in the key for an 802.2 LLC frame without SNAP.
-const ETH_P_802_2: u16 = 0x0004;
+/// `ETH_P_802_3_MIN`: ethertypes below this are 802.3 lengths.
+pub const ETH_P_802_3_MIN: u16 = 0x0600;
+/// `ETH_P_802_2`: what upstream puts in the key for an 802.2 LLC frame without SNAP. Its
+/// netlink key has no `OVS_KEY_ATTR_ETHERTYPE`.
+pub const ETH_P_802_2: u16 = 0x0004;
 
 pub const IPPROTO_ICMP: u8 = 1;
 pub const IPPROTO_TCP: u8 = 6;
@@ -33,12 +34,13 @@ const NEXTHDR_FRAGMENT: u8 = 44;
 const NEXTHDR_AUTH: u8 = 51;
 const NEXTHDR_DEST: u8 = 60;
 
-const NDISC_NEIGHBOUR_SOLICITATION: u8 = 135;
-const NDISC_NEIGHBOUR_ADVERTISEMENT: u8 = 136;
+pub const NDISC_NEIGHBOUR_SOLICITATION: u8 = 135;
+pub const NDISC_NEIGHBOUR_ADVERTISEMENT: u8 = 136;
 const ND_OPT_SOURCE_LL_ADDR: u8 = 1;
 const ND_OPT_TARGET_LL_ADDR: u8 = 2;
 
-const ETH_HLEN: usize = 14;
+/// `ETH_HLEN`: an Ethernet header without VLAN tags, and the shortest truncation length.
+pub const ETH_HLEN: usize = 14;
 
 /// What the datapath knows of a packet besides its bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -25,32 +25,21 @@
 use core::ffi::CStr;
 
 use super::extract::{
-    PacketMeta, ETH_P_8021AD, ETH_P_8021Q, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, IPPROTO_ICMP,
-    IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP,
+    PacketMeta, ETH_P_8021AD, ETH_P_8021Q, ETH_P_802_2, ETH_P_802_3_MIN, ETH_P_ARP, ETH_P_IP,
+    ETH_P_IPV6, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP,
+    NDISC_NEIGHBOUR_ADVERTISEMENT, NDISC_NEIGHBOUR_SOLICITATION,
 };
 use super::key::field::{self as kf, Field};
 use super::key::{frag, mask_key, FlowKey, KeyRange, VLAN_TAG_PRESENT};
 use crate::genetlink::errno::{Errno, Rejection};
 use crate::genetlink::nla::{nla_align, AttrWriter, Attrs, NLA_HDRLEN};
 use crate::genetlink::uapi::key_attr as ka;
+use crate::genetlink::uapi::DP_MAX_PORTS;
 
-/// `DP_MAX_PORTS`: upstream's port numbers are 16 bits and this one means "no port". A key
-/// without `OVS_KEY_ATTR_IN_PORT` carries it, so that it matches no packet unless the mask
-/// wildcards the port.
-pub const DP_MAX_PORTS: u32 = 0xffff;
-
-/// `ETH_P_802_2`: the ethertype upstream keys 802.2 LLC frames with. Their netlink key has
-/// no `OVS_KEY_ATTR_ETHERTYPE`.
-pub const ETH_P_802_2: u16 = 0x0004;
-/// `ETH_P_802_3_MIN`: lower values are 802.3 lengths, not ethertypes.
-pub const ETH_P_802_3_MIN: u16 = 0x0600;
 pub const ETH_P_RARP: u16 = 0x8035;
 pub const ETH_P_MPLS_UC: u16 = 0x8847;
 pub const ETH_P_MPLS_MC: u16 = 0x8848;
 pub const ETH_P_NSH: u16 = 0x894f;
-
-const NDISC_NEIGHBOUR_SOLICITATION: u16 = 135;
-const NDISC_NEIGHBOUR_ADVERTISEMENT: u16 = 136;
 
 /// `sizeof(struct ovs_key_*)`, the payloads of the fixed-size key attributes.
 pub mod key_len {
@@ -194,7 +183,8 @@ fn is_vlan_ethertype(eth_type: u16) -> bool {
 
 fn is_neighbour_discovery(key: &FlowKey) -> bool {
     let icmp_type = key.be16(kf::TP_SRC);
-    icmp_type == NDISC_NEIGHBOUR_SOLICITATION || icmp_type == NDISC_NEIGHBOUR_ADVERTISEMENT
+    icmp_type == u16::from(NDISC_NEIGHBOUR_SOLICITATION)
+        || icmp_type == u16::from(NDISC_NEIGHBOUR_ADVERTISEMENT)
 }
 
 /// Where an attribute's payload lives in the key: `(payload offset, key field)` pairs.

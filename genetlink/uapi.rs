@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The OVS generic-netlink ABI as plain Rust constants: upstream `include/uapi/linux/openvswitch.h`.
 //!
-//! Pure (no kernel types), so the host crate shares it. The module cross-checks every value
-//! here against bindgen's reading of the real header at compile time (`sys/mod.rs`), so a
+//! Pure (no kernel types), so the host crate shares it. The module cross-checks these values
+//! against bindgen's reading of the real header at compile time (`sys/mod.rs`), and the host
+//! tests check the enumerations against the header text (`tests/host/tests/uapi.rs`), so a
 //! typo here cannot ship.
 
 /// `OVS_DATAPATH_FAMILY`.
@@ -49,6 +50,12 @@ pub mod dp_feature {
 /// `IFNAMSIZ`, including the terminating NUL.
 pub const IFNAMSIZ: usize = 16;
 
+/// `DP_MAX_PORTS` (`USHRT_MAX`, `net/openvswitch/datapath.h`): port numbers are 16 bits and
+/// this one means "no port". A flow key without `OVS_KEY_ATTR_IN_PORT` carries it, so that it
+/// matches no packet unless the mask wildcards the port; output actions must name a port below
+/// it.
+pub const DP_MAX_PORTS: u32 = 0xffff;
+
 /// Upper bound of `OVS_DP_ATTR_MASKS_CACHE_SIZE`, as upstream's policy computes it:
 /// `PCPU_MIN_UNIT_SIZE / sizeof(struct mask_cache_entry)` = 32 KiB / 8 bytes.
 pub const MASKS_CACHE_SIZE_MAX: u32 = 4096;
@@ -91,4 +98,57 @@ pub mod key_attr {
     pub const IPV6_EXTHDRS: u16 = 32;
     /// `OVS_KEY_ATTR_MAX`.
     pub const MAX: u16 = 32;
+}
+
+/// `enum ovs_action_attr` (the userspace-visible part).
+pub mod action_attr {
+    pub const UNSPEC: u16 = 0;
+    pub const OUTPUT: u16 = 1;
+    pub const USERSPACE: u16 = 2;
+    pub const SET: u16 = 3;
+    pub const PUSH_VLAN: u16 = 4;
+    pub const POP_VLAN: u16 = 5;
+    pub const SAMPLE: u16 = 6;
+    pub const RECIRC: u16 = 7;
+    pub const HASH: u16 = 8;
+    pub const PUSH_MPLS: u16 = 9;
+    pub const POP_MPLS: u16 = 10;
+    pub const SET_MASKED: u16 = 11;
+    pub const CT: u16 = 12;
+    pub const TRUNC: u16 = 13;
+    pub const PUSH_ETH: u16 = 14;
+    pub const POP_ETH: u16 = 15;
+    pub const CT_CLEAR: u16 = 16;
+    pub const PUSH_NSH: u16 = 17;
+    pub const POP_NSH: u16 = 18;
+    pub const METER: u16 = 19;
+    pub const CLONE: u16 = 20;
+    pub const CHECK_PKT_LEN: u16 = 21;
+    pub const ADD_MPLS: u16 = 22;
+    pub const DEC_TTL: u16 = 23;
+    pub const DROP: u16 = 24;
+    pub const PSAMPLE: u16 = 25;
+    /// `OVS_ACTION_ATTR_MAX`: nothing above it is accepted from userspace.
+    pub const MAX: u16 = 25;
+}
+
+/// `enum ovs_userspace_attr`: the attributes nested in `OVS_ACTION_ATTR_USERSPACE`.
+pub mod userspace_attr {
+    pub const UNSPEC: u16 = 0;
+    pub const PID: u16 = 1;
+    pub const USERDATA: u16 = 2;
+    pub const EGRESS_TUN_PORT: u16 = 3;
+    pub const ACTIONS: u16 = 4;
+    /// `OVS_USERSPACE_ATTR_MAX`.
+    pub const MAX: u16 = 4;
+}
+
+/// `enum ovs_sample_attr` (the userspace-visible part): the attributes nested in
+/// `OVS_ACTION_ATTR_SAMPLE`.
+pub mod sample_attr {
+    pub const UNSPEC: u16 = 0;
+    pub const PROBABILITY: u16 = 1;
+    pub const ACTIONS: u16 = 2;
+    /// `OVS_SAMPLE_ATTR_MAX`.
+    pub const MAX: u16 = 2;
 }

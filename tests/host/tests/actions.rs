@@ -2,13 +2,15 @@
 //! nesting limit, and byte-identical `ovs_nla_put_actions()` output.
 
 use ovs_rs_host::actions::action::{
-    action_attr as act, key_attr, sample_attr, userspace_attr as us, Action, ActionSink, ArenaRef,
-    HashAlg, Masked, PortsKey, SetForm, SetKey, MAX_DEPTH,
+    Action, ActionSink, ArenaRef, HashAlg, Masked, PortsKey, SetForm, SetKey, MAX_DEPTH,
 };
 use ovs_rs_host::actions::validate::{put_actions, validate_actions};
 use ovs_rs_host::flow::key::{field, frag, FlowKey};
 use ovs_rs_host::genetlink::errno::{Errno, Rejection};
 use ovs_rs_host::genetlink::nla::{nla_align, AttrWriter, NLA_F_NESTED};
+use ovs_rs_host::genetlink::uapi::{
+    action_attr as act, key_attr, sample_attr, userspace_attr as us,
+};
 
 /// `OVS_FLOW_ATTR_ACTIONS`, reported as the attribute at fault.
 const ATTR: u16 = 2;

@@ -8,6 +8,7 @@ use ovs_rs_host::flow::key_nla::*;
 use ovs_rs_host::genetlink::errno::{Errno, Rejection};
 use ovs_rs_host::genetlink::nla::AttrWriter;
 use ovs_rs_host::genetlink::uapi::key_attr as ka;
+use ovs_rs_host::genetlink::uapi::DP_MAX_PORTS;
 
 // ---- Frames -------------------------------------------------------------------------------
 

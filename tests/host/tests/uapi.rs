@@ -70,6 +70,26 @@ fn constants_match_the_uapi_header() {
     }
 }
 
+/// Checks a whole `OVS_<prefix>_*` enumeration against the header: every `(name, value)`
+/// pair's position, `OVS_<prefix>_MAX` as the header defines it, and that `names` lists every
+/// enumerator up to it.
+fn check_enum(h: &str, prefix: &str, names: &[(&str, u16)], max: u16) {
+    for (name, value) in names {
+        let name = format!("OVS_{prefix}_{name}");
+        assert_eq!(enum_index(h, &name), *value as usize, "{name}");
+    }
+    assert!(h.contains(&format!(
+        "#define OVS_{prefix}_MAX (__OVS_{prefix}_MAX - 1)"
+    )));
+    assert_eq!(
+        enum_index(h, &format!("__OVS_{prefix}_MAX")),
+        max as usize + 1,
+        "__OVS_{prefix}_MAX"
+    );
+    // Every enumerator is listed.
+    assert_eq!(names.len(), max as usize + 1, "OVS_{prefix}_*");
+}
+
 #[test]
 fn key_attributes_match_the_uapi_header() {
     let Some(h) = header() else {
@@ -110,15 +130,62 @@ fn key_attributes_match_the_uapi_header() {
         ("TUNNEL_INFO", key_attr::TUNNEL_INFO),
         ("IPV6_EXTHDRS", key_attr::IPV6_EXTHDRS),
     ];
-    for (name, value) in names {
-        let name = format!("OVS_KEY_ATTR_{name}");
-        assert_eq!(enum_index(&h, &name), value as usize, "{name}");
-    }
-    assert!(h.contains("#define OVS_KEY_ATTR_MAX (__OVS_KEY_ATTR_MAX - 1)"));
-    assert_eq!(
-        enum_index(&h, "__OVS_KEY_ATTR_MAX"),
-        key_attr::MAX as usize + 1
-    );
-    // Every enumerator is listed above.
-    assert_eq!(names.len(), key_attr::MAX as usize + 1);
+    check_enum(&h, "KEY_ATTR", &names, key_attr::MAX);
+}
+
+#[test]
+fn action_attributes_match_the_uapi_header() {
+    let Some(h) = header() else {
+        panic!("no unpacked linux-source-6.12; run scripts/kernel first");
+    };
+    let names = [
+        ("UNSPEC", action_attr::UNSPEC),
+        ("OUTPUT", action_attr::OUTPUT),
+        ("USERSPACE", action_attr::USERSPACE),
+        ("SET", action_attr::SET),
+        ("PUSH_VLAN", action_attr::PUSH_VLAN),
+        ("POP_VLAN", action_attr::POP_VLAN),
+        ("SAMPLE", action_attr::SAMPLE),
+        ("RECIRC", action_attr::RECIRC),
+        ("HASH", action_attr::HASH),
+        ("PUSH_MPLS", action_attr::PUSH_MPLS),
+        ("POP_MPLS", action_attr::POP_MPLS),
+        ("SET_MASKED", action_attr::SET_MASKED),
+        ("CT", action_attr::CT),
+        ("TRUNC", action_attr::TRUNC),
+        ("PUSH_ETH", action_attr::PUSH_ETH),
+        ("POP_ETH", action_attr::POP_ETH),
+        ("CT_CLEAR", action_attr::CT_CLEAR),
+        ("PUSH_NSH", action_attr::PUSH_NSH),
+        ("POP_NSH", action_attr::POP_NSH),
+        ("METER", action_attr::METER),
+        ("CLONE", action_attr::CLONE),
+        ("CHECK_PKT_LEN", action_attr::CHECK_PKT_LEN),
+        ("ADD_MPLS", action_attr::ADD_MPLS),
+        ("DEC_TTL", action_attr::DEC_TTL),
+        ("DROP", action_attr::DROP),
+        ("PSAMPLE", action_attr::PSAMPLE),
+    ];
+    check_enum(&h, "ACTION_ATTR", &names, action_attr::MAX);
+}
+
+#[test]
+fn userspace_and_sample_attributes_match_the_uapi_header() {
+    let Some(h) = header() else {
+        panic!("no unpacked linux-source-6.12; run scripts/kernel first");
+    };
+    let names = [
+        ("UNSPEC", userspace_attr::UNSPEC),
+        ("PID", userspace_attr::PID),
+        ("USERDATA", userspace_attr::USERDATA),
+        ("EGRESS_TUN_PORT", userspace_attr::EGRESS_TUN_PORT),
+        ("ACTIONS", userspace_attr::ACTIONS),
+    ];
+    check_enum(&h, "USERSPACE_ATTR", &names, userspace_attr::MAX);
+    let names = [
+        ("UNSPEC", sample_attr::UNSPEC),
+        ("PROBABILITY", sample_attr::PROBABILITY),
+        ("ACTIONS", sample_attr::ACTIONS),
+    ];
+    check_enum(&h, "SAMPLE_ATTR", &names, sample_attr::MAX);
 }
