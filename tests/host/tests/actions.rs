@@ -12,6 +12,9 @@ use ovs_rs_host::genetlink::uapi::{
     action_attr as act, key_attr, sample_attr, userspace_attr as us,
 };
 
+mod common;
+use common::{attr, u32_attr};
+
 /// `OVS_FLOW_ATTR_ACTIONS`, reported as the attribute at fault.
 const ATTR: u16 = 2;
 
@@ -58,25 +61,12 @@ impl ActionSink for VecSink {
     }
 }
 
-fn attr(kind: u16, payload: &[u8]) -> Vec<u8> {
-    let mut v = Vec::new();
-    v.extend_from_slice(&((4 + payload.len()) as u16).to_ne_bytes());
-    v.extend_from_slice(&kind.to_ne_bytes());
-    v.extend_from_slice(payload);
-    v.resize(nla_align(v.len()), 0);
-    v
-}
-
 fn nest(kind: u16, parts: &[Vec<u8>]) -> Vec<u8> {
     attr(kind, &parts.concat())
 }
 
-fn u32a(kind: u16, v: u32) -> Vec<u8> {
-    attr(kind, &v.to_ne_bytes())
-}
-
 fn output(port: u32) -> Vec<u8> {
-    u32a(act::OUTPUT, port)
+    u32_attr(act::OUTPUT, port)
 }
 
 fn set(key_type: u16, value: &[u8]) -> Vec<u8> {
@@ -95,7 +85,7 @@ fn sample(probability: u32, body: &[Vec<u8>]) -> Vec<u8> {
     nest(
         act::SAMPLE,
         &[
-            u32a(sample_attr::PROBABILITY, probability),
+            u32_attr(sample_attr::PROBABILITY, probability),
             nest(sample_attr::ACTIONS, body),
         ],
     )
@@ -197,10 +187,10 @@ fn output_recirc_trunc_pop_vlan_round_trip() {
     let stream = [
         output(0),
         output(65534),
-        u32a(act::RECIRC, 0xdead_beef),
-        u32a(act::TRUNC, 14),
+        u32_attr(act::RECIRC, 0xdead_beef),
+        u32_attr(act::TRUNC, 14),
         attr(act::POP_VLAN, &[]),
-        u32a(act::TRUNC, u32::MAX),
+        u32_attr(act::TRUNC, u32::MAX),
     ]
     .concat();
     let s = round_trip(&stream, &FlowKey::ZERO);
@@ -261,18 +251,18 @@ fn hash_accepts_l4_and_sym_l4() {
 
 #[test]
 fn drop_last_is_accepted_with_its_error_code() {
-    let stream = [output(1), u32a(act::DROP, 42)].concat();
+    let stream = [output(1), u32_attr(act::DROP, 42)].concat();
     let s = round_trip(&stream, &FlowKey::ZERO);
     assert_eq!(s.actions[1], Action::Drop { error: 42 });
-    let s = round_trip(&u32a(act::DROP, 0), &FlowKey::ZERO);
+    let s = round_trip(&u32_attr(act::DROP, 0), &FlowKey::ZERO);
     assert_eq!(s.actions, [Action::Drop { error: 0 }]);
 }
 
 #[test]
 fn drop_last_in_a_body_may_be_followed_by_the_parents_actions() {
     let stream = [
-        clone(&[output(1), u32a(act::DROP, 0)]),
-        sample(5, &[u32a(act::DROP, 1)]),
+        clone(&[output(1), u32_attr(act::DROP, 0)]),
+        sample(5, &[u32_attr(act::DROP, 1)]),
         output(2),
     ]
     .concat();
@@ -283,9 +273,9 @@ fn drop_last_in_a_body_may_be_followed_by_the_parents_actions() {
 fn userspace_keeps_its_attributes_verbatim() {
     let ud = b"cookie!";
     let stream = userspace(&[
-        u32a(us::PID, 77),
+        u32_attr(us::PID, 77),
         attr(us::USERDATA, ud),
-        u32a(us::EGRESS_TUN_PORT, 3),
+        u32_attr(us::EGRESS_TUN_PORT, 3),
         attr(us::ACTIONS, &[]),
         attr(9, b"unknown, ignored, kept"),
     ]);
@@ -303,7 +293,7 @@ fn userspace_keeps_its_attributes_verbatim() {
 #[test]
 fn userspace_minimal_and_liberal_forms() {
     // PID alone.
-    let s = round_trip(&userspace(&[u32a(us::PID, 1)]), &FlowKey::ZERO);
+    let s = round_trip(&userspace(&[u32_attr(us::PID, 1)]), &FlowKey::ZERO);
     let Action::Userspace(u) = s.actions[0] else {
         panic!()
     };
@@ -313,7 +303,7 @@ fn userspace_minimal_and_liberal_forms() {
     );
     // An over-long PID is read as its first word; the last PID wins; empty userdata is kept.
     let stream = userspace(&[
-        u32a(us::PID, 5),
+        u32_attr(us::PID, 5),
         attr(us::PID, &[9u32.to_ne_bytes(), [1, 2, 3, 4]].concat()),
         attr(us::USERDATA, &[]),
     ]);
@@ -325,7 +315,7 @@ fn userspace_minimal_and_liberal_forms() {
     assert_eq!(u.userdata.unwrap().len, 0);
     // Trailing bytes inside the userspace attribute are ignored by the liberal parse and
     // kept verbatim.
-    let mut inner = u32a(us::PID, 5);
+    let mut inner = u32_attr(us::PID, 5);
     inner.extend_from_slice(&[1, 2]);
     let stream = attr(act::USERSPACE, &inner);
     round_trip(&stream, &FlowKey::ZERO);
@@ -383,9 +373,9 @@ fn exec_is_set_when_the_body_cannot_change_the_flow_or_is_last() {
     let changing = set(key_attr::TCP, &[0, 80, 0, 81]);
     let harmless = [
         output(1),
-        u32a(act::RECIRC, 1),
-        u32a(act::TRUNC, 100),
-        userspace(&[u32a(us::PID, 1)]),
+        u32_attr(act::RECIRC, 1),
+        u32_attr(act::TRUNC, 100),
+        userspace(&[u32_attr(us::PID, 1)]),
     ];
     let exec_of = |s: &VecSink, i: usize| match s.actions[i] {
         Action::Clone { exec, .. } | Action::Sample { exec, .. } => exec,
@@ -431,7 +421,7 @@ fn non_canonical_input_dumps_as_upstream_does() {
         act::SAMPLE | NLA_F_NESTED,
         &[
             nest(sample_attr::ACTIONS | NLA_F_NESTED, &[output(2)]),
-            u32a(sample_attr::PROBABILITY, 9),
+            u32_attr(sample_attr::PROBABILITY, 9),
         ],
     );
     let mut flagged_output = output(3);
@@ -741,7 +731,7 @@ fn unknown_and_unsupported_action_types_are_einval() {
     let k = FlowKey::ZERO;
     for t in [0u16, 26, 27, 0x3fff] {
         inval(&attr(t, &[]), &k);
-        inval(&u32a(t, 1), &k);
+        inval(&u32_attr(t, 1), &k);
     }
     // Known upstream, refused here: with their upstream lengths, so the refusal is about
     // support, not length.
@@ -800,8 +790,8 @@ fn output_port_must_be_below_dp_max_ports() {
 #[test]
 fn trunc_hash_and_push_vlan_arguments() {
     let k = FlowKey::ZERO;
-    inval(&u32a(act::TRUNC, 13), &k);
-    inval(&u32a(act::TRUNC, 0), &k);
+    inval(&u32_attr(act::TRUNC, 13), &k);
+    inval(&u32_attr(act::TRUNC, 0), &k);
     inval(&hash(2, 0), &k);
     inval(&hash(u32::MAX, 0), &k);
     inval(&push_vlan(0x0800, 0x1000), &k);
@@ -814,12 +804,12 @@ fn trunc_hash_and_push_vlan_arguments() {
 #[test]
 fn drop_must_be_last() {
     let k = FlowKey::ZERO;
-    let r = inval(&[u32a(act::DROP, 0), output(1)].concat(), &k);
+    let r = inval(&[u32_attr(act::DROP, 0), output(1)].concat(), &k);
     assert!(msg(&r).contains("last"));
-    inval(&clone(&[u32a(act::DROP, 0), output(1)]), &k);
-    inval(&sample(1, &[u32a(act::DROP, 0), output(1)]), &k);
+    inval(&clone(&[u32_attr(act::DROP, 0), output(1)]), &k);
+    inval(&sample(1, &[u32_attr(act::DROP, 0), output(1)]), &k);
     // `nla_is_last()` compares lengths: trailing bytes after it make it not last.
-    let mut s = u32a(act::DROP, 0);
+    let mut s = u32_attr(act::DROP, 0);
     s.push(0);
     inval(&s, &k);
 }
@@ -830,14 +820,17 @@ fn userspace_needs_a_nonzero_pid() {
     inval(&userspace(&[]), &k);
     inval(&attr(act::USERSPACE, &[1, 2]), &k);
     inval(&userspace(&[attr(us::USERDATA, b"x")]), &k);
-    let r = inval(&userspace(&[u32a(us::PID, 0)]), &k);
+    let r = inval(&userspace(&[u32_attr(us::PID, 0)]), &k);
     assert!(msg(&r).contains("PID"));
     // The last PID counts, as in upstream's parse.
-    inval(&userspace(&[u32a(us::PID, 1), u32a(us::PID, 0)]), &k);
+    inval(
+        &userspace(&[u32_attr(us::PID, 1), u32_attr(us::PID, 0)]),
+        &k,
+    );
     // A PID hidden behind a malformed attribute is not seen.
     let mut inner = attr(us::USERDATA, b"abcd");
     inner[0] = 200;
-    inner.extend(u32a(us::PID, 1));
+    inner.extend(u32_attr(us::PID, 1));
     inval(&attr(act::USERSPACE, &inner), &k);
 }
 
@@ -846,7 +839,7 @@ fn short_userspace_integers_are_erange() {
     let k = FlowKey::ZERO;
     rejects(&userspace(&[attr(us::PID, &[1, 0])]), &k, Errno::ERANGE);
     rejects(
-        &userspace(&[u32a(us::PID, 1), attr(us::EGRESS_TUN_PORT, &[1])]),
+        &userspace(&[u32_attr(us::PID, 1), attr(us::EGRESS_TUN_PORT, &[1])]),
         &k,
         Errno::ERANGE,
     );
@@ -855,7 +848,7 @@ fn short_userspace_integers_are_erange() {
 #[test]
 fn sample_attribute_rules() {
     let k = FlowKey::ZERO;
-    let prob = u32a(sample_attr::PROBABILITY, 1);
+    let prob = u32_attr(sample_attr::PROBABILITY, 1);
     let acts = nest(sample_attr::ACTIONS, &[output(1)]);
     inval(&nest(act::SAMPLE, std::slice::from_ref(&acts)), &k);
     inval(&nest(act::SAMPLE, std::slice::from_ref(&prob)), &k);
@@ -880,11 +873,11 @@ fn sample_attribute_rules() {
     );
     assert!(msg(&r).contains("Duplicate"));
     inval(
-        &nest(act::SAMPLE, &[prob.clone(), acts.clone(), u32a(3, 0)]),
+        &nest(act::SAMPLE, &[prob.clone(), acts.clone(), u32_attr(3, 0)]),
         &k,
     );
     inval(
-        &nest(act::SAMPLE, &[u32a(0, 0), prob.clone(), acts.clone()]),
+        &nest(act::SAMPLE, &[u32_attr(0, 0), prob.clone(), acts.clone()]),
         &k,
     );
     // Bytes left over, and a final attribute missing its padding (`rem` negative).
@@ -928,7 +921,7 @@ fn unpadded(kind: u16, payload: &[u8]) -> Vec<u8> {
 
 /// A valid userspace action whose length is not a multiple of 4, unpadded (17 bytes).
 fn unpadded_userspace() -> Vec<u8> {
-    let inner = [u32a(us::PID, 3), unpadded(us::USERDATA, &[7])].concat();
+    let inner = [u32_attr(us::PID, 3), unpadded(us::USERDATA, &[7])].concat();
     unpadded(act::USERSPACE, &inner)
 }
 
@@ -1001,7 +994,7 @@ fn malformed_streams_are_einval() {
 fn big_list() -> Vec<u8> {
     [
         output(1),
-        userspace(&[u32a(us::PID, 9), attr(us::USERDATA, b"0123456789")]),
+        userspace(&[u32_attr(us::PID, 9), attr(us::USERDATA, b"0123456789")]),
         set(key_attr::TCP, &[0, 1, 0, 2]),
         clone(&[
             push_vlan(0x8100, 0x1001),
@@ -1009,14 +1002,14 @@ fn big_list() -> Vec<u8> {
                 3,
                 &[output(2), set_masked(key_attr::IPV4, &[0; 12], &[0; 12])],
             ),
-            userspace(&[u32a(us::PID, 10), attr(us::ACTIONS, &[])]),
+            userspace(&[u32_attr(us::PID, 10), attr(us::ACTIONS, &[])]),
         ]),
         hash(1, 2),
-        u32a(act::RECIRC, 4),
-        u32a(act::TRUNC, 100),
+        u32_attr(act::RECIRC, 4),
+        u32_attr(act::TRUNC, 100),
         attr(act::POP_VLAN, &[]),
         sample(0, &[]),
-        u32a(act::DROP, 1),
+        u32_attr(act::DROP, 1),
     ]
     .concat()
 }

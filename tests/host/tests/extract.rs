@@ -3,62 +3,8 @@
 use ovs_rs_host::flow::extract::*;
 use ovs_rs_host::flow::key::{field as kf, frag, FlowKey, VLAN_TAG_PRESENT};
 
-const DST: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
-const SRC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
-
-fn eth(ethertype: u16, payload: &[u8]) -> Vec<u8> {
-    let mut f = Vec::new();
-    f.extend_from_slice(&DST);
-    f.extend_from_slice(&SRC);
-    f.extend_from_slice(&ethertype.to_be_bytes());
-    f.extend_from_slice(payload);
-    f
-}
-
-fn ipv4(proto: u8, frag_field: u16, l4: &[u8]) -> Vec<u8> {
-    let mut h = vec![0x45, 0x10, 0, 0, 0, 1];
-    h.extend_from_slice(&frag_field.to_be_bytes());
-    h.extend_from_slice(&[64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
-    let total = (h.len() + l4.len()) as u16;
-    h[2..4].copy_from_slice(&total.to_be_bytes());
-    h.extend_from_slice(l4);
-    h
-}
-
-fn tcp(sport: u16, dport: u16, flags: u8) -> Vec<u8> {
-    let mut t = Vec::new();
-    t.extend_from_slice(&sport.to_be_bytes());
-    t.extend_from_slice(&dport.to_be_bytes());
-    t.extend_from_slice(&[0; 8]);
-    t.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    t
-}
-
-fn udp(sport: u16, dport: u16) -> Vec<u8> {
-    let mut u = Vec::new();
-    u.extend_from_slice(&sport.to_be_bytes());
-    u.extend_from_slice(&dport.to_be_bytes());
-    u.extend_from_slice(&[0, 8, 0, 0]);
-    u
-}
-
-fn ipv6(next: u8, payload: &[u8]) -> Vec<u8> {
-    // Traffic class 0xb8, flow label 0x12345.
-    let mut h = vec![0x6b, 0x81, 0x23, 0x45];
-    h.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-    h.push(next);
-    h.push(255);
-    let mut src = [0u8; 16];
-    src[0] = 0xfe;
-    src[15] = 1;
-    let mut dst = [0u8; 16];
-    dst[0] = 0xfe;
-    dst[15] = 2;
-    h.extend_from_slice(&src);
-    h.extend_from_slice(&dst);
-    h.extend_from_slice(payload);
-    h
-}
+mod common;
+use common::{arp_request_packet, eth, ipv4, ipv6, ipv6_addr, nd_for, tcp, udp, DST, SRC};
 
 fn key_of(frame: &[u8]) -> (FlowKey, Layout) {
     key_with(
@@ -197,11 +143,7 @@ fn llc_and_snap() {
 
 #[test]
 fn arp_request() {
-    let mut arp = vec![0, 1, 0x08, 0x00, 6, 4, 0, 1];
-    arp.extend_from_slice(&SRC);
-    arp.extend_from_slice(&[172, 31, 110, 1]);
-    arp.extend_from_slice(&[0; 6]);
-    arp.extend_from_slice(&[172, 31, 110, 20]);
+    let mut arp = arp_request_packet();
     let (k, _) = key_of(&eth(ETH_P_ARP, &arp));
     assert_eq!(k.u8_at(kf::IP_PROTO), 1);
     assert_eq!(k.get(kf::ARP_SHA), SRC);
@@ -249,35 +191,30 @@ fn ipv6_fragments() {
     assert_eq!(l.l4, None);
 }
 
-fn nd(icmp_type: u8, opts: &[u8]) -> Vec<u8> {
-    let mut m = vec![icmp_type, 0, 0, 0, 0, 0, 0, 0];
-    let mut target = [0u8; 16];
-    target[0] = 0x20;
-    target[15] = 9;
-    m.extend_from_slice(&target);
-    m.extend_from_slice(opts);
-    eth(ETH_P_IPV6, &ipv6(IPPROTO_ICMPV6, &m))
+/// A neighbour discovery frame for target 2000::9.
+fn nd_frame(icmp_type: u8, opts: &[u8]) -> Vec<u8> {
+    eth(ETH_P_IPV6, &nd_for(ipv6_addr(0x20, 9), icmp_type, opts))
 }
 
 #[test]
 fn neighbour_discovery() {
     let sll = [1u8, 1, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff];
-    let (k, _) = key_of(&nd(135, &sll));
+    let (k, _) = key_of(&nd_frame(135, &sll));
     assert_eq!(k.be16(kf::TP_SRC), 135);
     assert_eq!(k.get(kf::ND_TARGET)[15], 9);
     assert_eq!(k.get(kf::ND_SLL), [0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]);
     assert_eq!(k.get(kf::ND_TLL), [0; 6]);
     let tll = [2u8, 1, 1, 2, 3, 4, 5, 6];
-    let (k, _) = key_of(&nd(136, &tll));
+    let (k, _) = key_of(&nd_frame(136, &tll));
     assert_eq!(k.get(kf::ND_TLL), [1, 2, 3, 4, 5, 6]);
     // A zero-length option is malformed: target and addresses are cleared.
-    let (k, _) = key_of(&nd(135, &[1, 0, 0, 0, 0, 0, 0, 0]));
+    let (k, _) = key_of(&nd_frame(135, &[1, 0, 0, 0, 0, 0, 0, 0]));
     assert_eq!(k.get(kf::ND_TARGET), [0; 16]);
     assert_eq!(k.be16(kf::TP_SRC), 135);
     // Two source link-layer options: malformed.
     let mut two = sll.to_vec();
     two.extend_from_slice(&sll);
-    let (k, _) = key_of(&nd(135, &two));
+    let (k, _) = key_of(&nd_frame(135, &two));
     assert_eq!(k.get(kf::ND_SLL), [0; 6]);
 }
 
@@ -285,7 +222,7 @@ fn neighbour_discovery() {
 fn truncation_at_every_offset_is_well_defined() {
     let mut frames = vec![
         eth(ETH_P_IP, &ipv4(IPPROTO_TCP, 0, &tcp(1, 2, 3))),
-        nd(135, &[1, 1, 1, 2, 3, 4, 5, 6]),
+        nd_frame(135, &[1, 1, 1, 2, 3, 4, 5, 6]),
         eth(
             ETH_P_ARP,
             &[

@@ -10,101 +10,12 @@ use ovs_rs_host::genetlink::nla::AttrWriter;
 use ovs_rs_host::genetlink::uapi::key_attr as ka;
 use ovs_rs_host::genetlink::uapi::DP_MAX_PORTS;
 
+mod common;
+use common::{
+    arp_request_packet, attr, eth, icmp, ipv4, ipv6, nd, sctp, tagged, tcp, u32_attr, udp, DST, SRC,
+};
+
 // ---- Frames -------------------------------------------------------------------------------
-
-const DST: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
-const SRC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
-
-fn eth(ethertype: u16, payload: &[u8]) -> Vec<u8> {
-    tagged(&[], ethertype, payload)
-}
-
-/// An Ethernet frame with in-frame VLAN tags, each (TPID, TCI).
-fn tagged(tags: &[(u16, u16)], ethertype: u16, payload: &[u8]) -> Vec<u8> {
-    let mut f = Vec::new();
-    f.extend_from_slice(&DST);
-    f.extend_from_slice(&SRC);
-    for (tpid, tci) in tags {
-        f.extend_from_slice(&tpid.to_be_bytes());
-        f.extend_from_slice(&tci.to_be_bytes());
-    }
-    f.extend_from_slice(&ethertype.to_be_bytes());
-    f.extend_from_slice(payload);
-    f
-}
-
-fn ipv4(proto: u8, frag_field: u16, l4: &[u8]) -> Vec<u8> {
-    let mut h = vec![0x45, 0x10, 0, 0, 0, 1];
-    h.extend_from_slice(&frag_field.to_be_bytes());
-    h.extend_from_slice(&[64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
-    let total = (h.len() + l4.len()) as u16;
-    h[2..4].copy_from_slice(&total.to_be_bytes());
-    h.extend_from_slice(l4);
-    h
-}
-
-fn tcp(sport: u16, dport: u16, flags: u8) -> Vec<u8> {
-    let mut t = Vec::new();
-    t.extend_from_slice(&sport.to_be_bytes());
-    t.extend_from_slice(&dport.to_be_bytes());
-    t.extend_from_slice(&[0; 8]);
-    t.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    t
-}
-
-fn udp(sport: u16, dport: u16) -> Vec<u8> {
-    let mut u = Vec::new();
-    u.extend_from_slice(&sport.to_be_bytes());
-    u.extend_from_slice(&dport.to_be_bytes());
-    u.extend_from_slice(&[0, 8, 0, 0]);
-    u
-}
-
-fn sctp(sport: u16, dport: u16) -> Vec<u8> {
-    let mut s = udp(sport, dport);
-    s.extend_from_slice(&[0; 4]);
-    s
-}
-
-fn icmp(icmp_type: u8, code: u8) -> Vec<u8> {
-    vec![icmp_type, code, 0, 0, 0, 1, 0, 1]
-}
-
-fn ipv6(next: u8, payload: &[u8]) -> Vec<u8> {
-    // Traffic class 0xb8, flow label 0x12345.
-    let mut h = vec![0x6b, 0x81, 0x23, 0x45];
-    h.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-    h.push(next);
-    h.push(255);
-    let mut addr = [0u8; 16];
-    addr[0] = 0xfe;
-    addr[15] = 1;
-    h.extend_from_slice(&addr);
-    addr[15] = 2;
-    h.extend_from_slice(&addr);
-    h.extend_from_slice(payload);
-    h
-}
-
-/// An ICMPv6 neighbour solicitation (135) or advertisement (136) with `opts`.
-fn nd(icmp_type: u8, opts: &[u8]) -> Vec<u8> {
-    let mut m = vec![icmp_type, 0, 0, 0, 0, 0, 0, 0];
-    let mut target = [0u8; 16];
-    target[0] = 0xfe;
-    target[15] = 9;
-    m.extend_from_slice(&target);
-    m.extend_from_slice(opts);
-    ipv6(IPPROTO_ICMPV6, &m)
-}
-
-fn arp_request() -> Vec<u8> {
-    let mut arp = vec![0, 1, 0x08, 0x00, 6, 4, 0, 1];
-    arp.extend_from_slice(&SRC);
-    arp.extend_from_slice(&[172, 31, 110, 1]);
-    arp.extend_from_slice(&[0; 6]);
-    arp.extend_from_slice(&[172, 31, 110, 20]);
-    arp
-}
 
 fn key_of(frame: &[u8], meta: &PacketMeta) -> FlowKey {
     let mut key = FlowKey::default();
@@ -121,45 +32,32 @@ fn port(in_port: u32) -> PacketMeta {
 
 // ---- Attribute streams, built by hand -------------------------------------------------------
 
-fn nla(kind: u16, payload: &[u8]) -> Vec<u8> {
-    let mut a = Vec::new();
-    a.extend_from_slice(&((4 + payload.len()) as u16).to_ne_bytes());
-    a.extend_from_slice(&kind.to_ne_bytes());
-    a.extend_from_slice(payload);
-    a.resize(a.len().next_multiple_of(4), 0);
-    a
-}
-
-fn u32_attr(kind: u16, v: u32) -> Vec<u8> {
-    nla(kind, &v.to_ne_bytes())
-}
-
 fn be16_attr(kind: u16, v: u16) -> Vec<u8> {
-    nla(kind, &v.to_be_bytes())
+    attr(kind, &v.to_be_bytes())
 }
 
 fn ethernet_attr() -> Vec<u8> {
-    nla(ka::ETHERNET, &[SRC, DST].concat())
+    attr(ka::ETHERNET, &[SRC, DST].concat())
 }
 
 fn ipv4_attr(src: [u8; 4], dst: [u8; 4], proto: u8, frag: u8) -> Vec<u8> {
-    nla(ka::IPV4, &[&src[..], &dst, &[proto, 0, 64, frag]].concat())
+    attr(ka::IPV4, &[&src[..], &dst, &[proto, 0, 64, frag]].concat())
 }
 
 /// An IPv4 mask: like [`ipv4_attr`] without the key's TTL.
 fn ipv4_mask(src: [u8; 4], dst: [u8; 4], proto: u8, frag: u8) -> Vec<u8> {
-    nla(ka::IPV4, &[&src[..], &dst, &[proto, 0, 0, frag]].concat())
+    attr(ka::IPV4, &[&src[..], &dst, &[proto, 0, 0, frag]].concat())
 }
 
 fn ipv6_attr(label: u32, proto: u8, frag: u8) -> Vec<u8> {
     let mut p = vec![0u8; 32];
     p.extend_from_slice(&label.to_be_bytes());
     p.extend_from_slice(&[proto, 0, 64, frag]);
-    nla(ka::IPV6, &p)
+    attr(ka::IPV6, &p)
 }
 
 fn ports_attr(kind: u16, src: u16, dst: u16) -> Vec<u8> {
-    nla(kind, &[src.to_be_bytes(), dst.to_be_bytes()].concat())
+    attr(kind, &[src.to_be_bytes(), dst.to_be_bytes()].concat())
 }
 
 /// in_port(1), eth(), eth_type(`ethertype`), then `rest`.
@@ -189,7 +87,7 @@ fn vlan(tpid: u16, tci: u16, inner: &[Vec<u8>]) -> Vec<u8> {
     [
         be16_attr(ka::ETHERTYPE, tpid),
         be16_attr(ka::VLAN, tci),
-        nla(ka::ENCAP, &inner.concat()),
+        attr(ka::ENCAP, &inner.concat()),
     ]
     .concat()
 }
@@ -304,7 +202,7 @@ fn sample_frames() -> Vec<(&'static str, Vec<u8>, PacketMeta)> {
             eth(ETH_P_IP, &ipv4(IPPROTO_UDP, 0x2000, &udp(1, 2))),
             port(2),
         ),
-        ("arp", eth(ETH_P_ARP, &arp_request()), port(1)),
+        ("arp", eth(ETH_P_ARP, &arp_request_packet()), port(1)),
         (
             "ipv6 tcp",
             eth(ETH_P_IPV6, &ipv6(IPPROTO_TCP, &tcp(40000, 443, 0x02))),
@@ -350,7 +248,7 @@ fn sample_frames() -> Vec<(&'static str, Vec<u8>, PacketMeta)> {
             tagged(
                 &[(ETH_P_8021AD, 1), (ETH_P_8021Q, 2)],
                 ETH_P_ARP,
-                &arp_request(),
+                &arp_request_packet(),
             ),
             port(1),
         ),
@@ -479,7 +377,7 @@ fn icmp_type_and_code_sit_in_the_port_fields_as_be16() {
         ETH_P_IP,
         &[
             ipv4_attr([1, 1, 1, 1], [2, 2, 2, 2], IPPROTO_ICMP, 0),
-            nla(ka::ICMP, &[3, 13]),
+            attr(ka::ICMP, &[3, 13]),
         ],
     );
     let m = parse_match(&key_stream, None).unwrap();
@@ -496,7 +394,7 @@ fn arp_opcode_keeps_its_low_byte() {
     arp.extend_from_slice(&SRC);
     arp.extend_from_slice(&DST);
     arp.extend_from_slice(&[0, 0]);
-    let m = parse_match(&l2(ETH_P_ARP, &[nla(ka::ARP, &arp)]), None).unwrap();
+    let m = parse_match(&l2(ETH_P_ARP, &[attr(ka::ARP, &arp)]), None).unwrap();
     assert_eq!(m.key.u8_at(kf::IP_PROTO), 2);
     assert_eq!(m.mask.u8_at(kf::IP_PROTO), 0xff);
     assert_eq!(m.key.get(kf::IPV4_SRC), [172, 31, 0, 1]);
@@ -511,7 +409,7 @@ fn arp_opcode_keeps_its_low_byte() {
 fn rarp_keys_carry_arp_too() {
     let mut arp = vec![0u8; 24];
     arp[9] = 3;
-    let m = parse_match(&l2(ETH_P_RARP, &[nla(ka::ARP, &arp)]), None).unwrap();
+    let m = parse_match(&l2(ETH_P_RARP, &[attr(ka::ARP, &arp)]), None).unwrap();
     assert_eq!(m.key.be16(kf::ETH_TYPE), ETH_P_RARP);
     assert_eq!(m.key.u8_at(kf::IP_PROTO), 3);
     assert_eq!(find(&encode_key(&m.key), ka::ARP), Some(&arp[..]));
@@ -626,9 +524,9 @@ fn llc_keys_omit_the_ethertype_and_masks_may_match_it() {
 fn all_zero_mask_attributes_are_wildcards_even_unsupported_ones() {
     let key_stream = ipv4_udp_key();
     let mask = slash24_mask(&[
-        nla(ka::TUNNEL, &[]),
+        attr(ka::TUNNEL, &[]),
         u32_attr(ka::CT_STATE, 0),
-        nla(ka::CT_LABELS, &[0; 16]),
+        attr(ka::CT_LABELS, &[0; 16]),
         u32_attr(ka::SKB_MARK, 0),
     ]);
     let m = parse_match(&key_stream, Some(&mask)).unwrap();
@@ -713,7 +611,7 @@ fn a_mask_without_its_vlan_attribute_borrows_the_keys_like_upstream() {
         ethernet_attr(),
         be16_attr(ka::ETHERTYPE, 0xffff),
         be16_attr(ka::VLAN, 0),
-        nla(ka::ENCAP, &be16_attr(ka::ETHERTYPE, 0xffff)),
+        attr(ka::ENCAP, &be16_attr(ka::ETHERTYPE, 0xffff)),
     ]
     .concat();
     let m = parse_match(&key_stream, Some(&mask)).unwrap();
@@ -753,7 +651,7 @@ fn ipv4_tcp_key_encodes_byte_for_byte() {
 #[cfg(target_endian = "little")]
 #[test]
 fn vlan_arp_key_and_its_mask_encode_byte_for_byte() {
-    let frame = tagged(&[(ETH_P_8021Q, 0x2005)], ETH_P_ARP, &arp_request());
+    let frame = tagged(&[(ETH_P_8021Q, 0x2005)], ETH_P_ARP, &arp_request_packet());
     #[rustfmt::skip]
     let expected_key: &[u8] = &[
         8, 0, 20, 0, 0, 0, 0, 0, // RECIRC_ID
@@ -873,7 +771,7 @@ fn full_buffers_are_emsgsize() {
 #[test]
 fn attribute_types_beyond_max_are_out_of_range() {
     for kind in [ka::MAX + 1, 64, 0x3fff] {
-        let key = [ipv4_udp_key(), nla(kind, &[])].concat();
+        let key = [ipv4_udp_key(), attr(kind, &[])].concat();
         assert_rejects(&key, None, Some(kind), "Key type out of range");
         assert_rejects(
             &ipv4_udp_key(),
@@ -887,7 +785,7 @@ fn attribute_types_beyond_max_are_out_of_range() {
 #[test]
 fn types_upstream_refuses_are_refused_before_anything_else() {
     for kind in [ka::PACKET_TYPE, ka::ND_EXTENSIONS, ka::TUNNEL_INFO] {
-        let key = [nla(kind, &[0; 4]), ipv4_udp_key()].concat();
+        let key = [attr(kind, &[0; 4]), ipv4_udp_key()].concat();
         assert_rejects(&key, None, Some(kind), "Key type is not supported");
     }
 }
@@ -895,7 +793,7 @@ fn types_upstream_refuses_are_refused_before_anything_else() {
 #[test]
 fn unsupported_features_are_refused_as_upstream_refuses_unknown_keys() {
     let payloads: [(u16, Vec<u8>); 10] = [
-        (ka::TUNNEL, nla(1, &[0, 0, 0, 0, 0, 0, 0, 1])),
+        (ka::TUNNEL, attr(1, &[0, 0, 0, 0, 0, 0, 0, 1])),
         (ka::MPLS, vec![0, 0, 0x11, 0xff]),
         (ka::CT_STATE, vec![0x20, 0, 0, 0]),
         (ka::CT_ZONE, vec![1, 0]),
@@ -903,17 +801,17 @@ fn unsupported_features_are_refused_as_upstream_refuses_unknown_keys() {
         (ka::CT_LABELS, vec![1; 16]),
         (ka::CT_ORIG_TUPLE_IPV4, vec![1; 16]),
         (ka::CT_ORIG_TUPLE_IPV6, vec![1; 40]),
-        (ka::NSH, nla(1, &[1; 8])),
+        (ka::NSH, attr(1, &[1; 8])),
         (ka::IPV6_EXTHDRS, vec![1, 0]),
     ];
     for (kind, payload) in &payloads {
-        let key = [ipv4_udp_key(), nla(*kind, payload)].concat();
+        let key = [ipv4_udp_key(), attr(*kind, payload)].concat();
         assert_rejects(&key, None, Some(*kind), "Key type is not supported");
         // Even a zero value: a key attribute is a match on it.
-        let zero = [ipv4_udp_key(), nla(*kind, &vec![0; payload.len()])].concat();
+        let zero = [ipv4_udp_key(), attr(*kind, &vec![0; payload.len()])].concat();
         assert_rejects(&zero, None, Some(*kind), "Key type is not supported");
         // Inside an ENCAP too.
-        let nested = vlan_key(0x1001, &[nla(*kind, payload)]);
+        let nested = vlan_key(0x1001, &[attr(*kind, payload)]);
         assert_rejects(&nested, None, Some(*kind), "Key type is not supported");
     }
     assert_eq!(
@@ -928,9 +826,9 @@ fn unsupported_features_are_refused_as_upstream_refuses_unknown_keys() {
 
 #[test]
 fn unspec_is_an_unknown_key_attribute() {
-    let key = [ipv4_udp_key(), nla(ka::UNSPEC, &[])].concat();
+    let key = [ipv4_udp_key(), attr(ka::UNSPEC, &[])].concat();
     assert_rejects(&key, None, Some(ka::UNSPEC), "Unknown key attributes");
-    let key = [ipv4_udp_key(), nla(ka::UNSPEC, &[1])].concat();
+    let key = [ipv4_udp_key(), attr(ka::UNSPEC, &[1])].concat();
     assert_rejects(&key, None, Some(ka::UNSPEC), "Key has unexpected len");
 }
 
@@ -979,10 +877,10 @@ fn every_fixed_length_is_enforced() {
             if wrong > 64 {
                 continue;
             }
-            let key = [nla(kind, &vec![1; wrong]), ipv4_udp_key()].concat();
+            let key = [attr(kind, &vec![1; wrong]), ipv4_udp_key()].concat();
             assert_rejects(&key, None, Some(kind), "Key has unexpected len");
             // In a mask too, before its value is looked at.
-            let zero = nla(kind, &vec![0; wrong]);
+            let zero = attr(kind, &vec![0; wrong]);
             assert_rejects(
                 &ipv4_udp_key(),
                 Some(&zero),
@@ -1036,7 +934,7 @@ fn malformed_streams_have_unknown_bytes() {
     let mut encap = be16_attr(ka::ETHERTYPE, 0x88cc);
     encap.extend_from_slice(&[1, 2]);
     let key = vlan_key(0x1001, &[]);
-    let key = [&key[..key.len() - 4], &nla(ka::ENCAP, &encap)].concat();
+    let key = [&key[..key.len() - 4], &attr(ka::ENCAP, &encap)].concat();
     assert_rejects(&key, None, Some(ka::ENCAP), "Message has unknown bytes");
 }
 
@@ -1046,7 +944,7 @@ fn vlan_levels_need_their_tci_and_encap() {
     let without_vlan = [
         ethernet_attr(),
         be16_attr(ka::ETHERTYPE, ETH_P_8021Q),
-        nla(ka::ENCAP, &inner.concat()),
+        attr(ka::ENCAP, &inner.concat()),
     ]
     .concat();
     assert_rejects(&without_vlan, None, Some(ka::VLAN), "Invalid VLAN frame");
@@ -1226,7 +1124,7 @@ fn network_header_values_are_checked_in_keys_not_masks() {
     assert!(parse_key(&l2(ETH_P_IPV6, &[ipv6_attr(0x000f_ffff, 0, 0)])).is_ok());
     let mut arp = vec![0u8; 24];
     arp[8] = 1;
-    let arp_key = l2(ETH_P_ARP, &[nla(ka::ARP, &arp)]);
+    let arp_key = l2(ETH_P_ARP, &[attr(ka::ARP, &arp)]);
     assert_rejects(&arp_key, None, Some(ka::ARP), "Unknown ARP opcode");
 
     // A mask's values are bits, not values.
@@ -1261,7 +1159,7 @@ fn keys_must_carry_what_their_fields_imply() {
         (
             l2(
                 ETH_P_IPV6,
-                &[v6(IPPROTO_ICMPV6), nla(ka::ICMPV6, &[136, 0])],
+                &[v6(IPPROTO_ICMPV6), attr(ka::ICMPV6, &[136, 0])],
             ),
             ka::ND,
         ),
@@ -1282,7 +1180,7 @@ fn keys_must_carry_what_their_fields_imply() {
     assert!(parse_match(
         &l2(
             ETH_P_IPV6,
-            &[v6(IPPROTO_ICMPV6), nla(ka::ICMPV6, &[128, 0])]
+            &[v6(IPPROTO_ICMPV6), attr(ka::ICMPV6, &[128, 0])]
         ),
         None
     )
@@ -1314,16 +1212,16 @@ fn masks_may_carry_only_what_exact_prerequisites_allow() {
         ETH_P_IPV6,
         &[
             ipv6_attr(0, IPPROTO_ICMPV6, 0),
-            nla(ka::ICMPV6, &[135, 0]),
-            nla(ka::ND, &[1; 28]),
+            attr(ka::ICMPV6, &[135, 0]),
+            attr(ka::ND, &[1; 28]),
         ],
     );
     let nd_mask = |icmp_type_mask: u8| {
         [
             be16_attr(ka::ETHERTYPE, 0xffff),
             ipv6_attr(0, 0xff, 0),
-            nla(ka::ICMPV6, &[icmp_type_mask, 0]),
-            nla(ka::ND, &[0xff; 28]),
+            attr(ka::ICMPV6, &[icmp_type_mask, 0]),
+            attr(ka::ND, &[0xff; 28]),
         ]
         .concat()
     };
@@ -1353,7 +1251,7 @@ fn packet_metadata_reads_metadata_only() {
         u32_attr(ka::IN_PORT, 2),
         ethernet_attr(),
         // Not read, so not refused.
-        nla(ka::IPV6_EXTHDRS, &[1, 0]),
+        attr(ka::IPV6_EXTHDRS, &[1, 0]),
     ]
     .concat();
     let meta = parse_packet_meta(&stream).unwrap();
@@ -1372,7 +1270,7 @@ fn packet_metadata_reads_metadata_only() {
 
     let r = parse_packet_meta(&u32_attr(ka::CT_STATE, 1)).unwrap_err();
     assert_eq!((r.errno, r.attr), (Errno::EINVAL, Some(ka::CT_STATE)));
-    let r = parse_packet_meta(&nla(ka::TUNNEL, &[])).unwrap_err();
+    let r = parse_packet_meta(&attr(ka::TUNNEL, &[])).unwrap_err();
     assert_eq!(r.attr, Some(ka::TUNNEL));
     let r = parse_packet_meta(&u32_attr(ka::IN_PORT, 0x10000)).unwrap_err();
     assert_eq!(r.attr, Some(ka::IN_PORT));
@@ -1448,11 +1346,11 @@ fn random_streams_never_panic() {
             let len = (next() % 44) as usize;
             let payload: Vec<u8> = (0..len).map(|_| next() as u8).collect();
             let inner = if next() % 3 == 0 {
-                nla((next() % 34) as u16, &payload)
+                attr((next() % 34) as u16, &payload)
             } else {
                 payload
             };
-            s.extend(nla(kind, &inner));
+            s.extend(attr(kind, &inner));
         }
         parse_every_way(&s, &s);
     }

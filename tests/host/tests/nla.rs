@@ -1,23 +1,17 @@
 //! The netlink attribute codec: walking and building attribute streams.
 
 use ovs_rs_host::genetlink::errno::Errno;
-use ovs_rs_host::genetlink::nla::{nla_align, nul_string, AttrWriter, Attrs, NLA_F_NESTED};
+use ovs_rs_host::genetlink::nla::{nul_string, AttrWriter, Attrs, NLA_F_NESTED};
 
-fn raw_attr(kind: u16, payload: &[u8]) -> Vec<u8> {
-    let mut v = Vec::new();
-    v.extend_from_slice(&((4 + payload.len()) as u16).to_ne_bytes());
-    v.extend_from_slice(&kind.to_ne_bytes());
-    v.extend_from_slice(payload);
-    v.resize(nla_align(v.len()), 0);
-    v
-}
+mod common;
+use common::attr;
 
 #[test]
 fn walks_a_stream_with_padding() {
-    let mut s = raw_attr(1, b"dp0\0");
-    s.extend(raw_attr(2, &7u32.to_ne_bytes()));
-    s.extend(raw_attr(3, &[9])); // padded to 8 bytes
-    s.extend(raw_attr(4, &[]));
+    let mut s = attr(1, b"dp0\0");
+    s.extend(attr(2, &7u32.to_ne_bytes()));
+    s.extend(attr(3, &[9])); // padded to 8 bytes
+    s.extend(attr(4, &[]));
     let attrs: Vec<_> = Attrs::new(&s).collect::<Result<_, _>>().unwrap();
     assert_eq!(attrs.len(), 4);
     assert_eq!(attrs[0].kind, 1);
@@ -30,7 +24,7 @@ fn walks_a_stream_with_padding() {
 
 #[test]
 fn last_attribute_may_omit_its_padding() {
-    let mut s = raw_attr(3, &[1, 2, 3]);
+    let mut s = attr(3, &[1, 2, 3]);
     s.truncate(7);
     let attrs: Vec<_> = Attrs::new(&s).collect::<Result<_, _>>().unwrap();
     assert_eq!(attrs[0].payload, &[1, 2, 3]);
@@ -38,8 +32,8 @@ fn last_attribute_may_omit_its_padding() {
 
 #[test]
 fn truncation_at_every_offset_never_overreads() {
-    let mut s = raw_attr(1, b"hello world\0");
-    s.extend(raw_attr(2, &5u64.to_ne_bytes()));
+    let mut s = attr(1, b"hello world\0");
+    s.extend(attr(2, &5u64.to_ne_bytes()));
     for cut in 0..=s.len() {
         let items: Vec<_> = Attrs::new(&s[..cut]).collect();
         // A cut inside an attribute is an error, reported once, and iteration stops.
@@ -71,7 +65,7 @@ fn bad_lengths_are_einval() {
 
 #[test]
 fn fixed_width_readers_require_exact_lengths() {
-    let s = raw_attr(1, &[1, 2, 3]);
+    let s = attr(1, &[1, 2, 3]);
     let a = Attrs::new(&s).next().unwrap().unwrap();
     assert_eq!(a.u32(), Err(Errno::EINVAL));
     assert_eq!(a.u16(), Err(Errno::EINVAL));
@@ -80,7 +74,7 @@ fn fixed_width_readers_require_exact_lengths() {
 
 #[test]
 fn flags_are_stripped_from_the_type() {
-    let s = raw_attr(5 | NLA_F_NESTED, &raw_attr(1, &[0; 4]));
+    let s = attr(5 | NLA_F_NESTED, &attr(1, &[0; 4]));
     let a = Attrs::new(&s).next().unwrap().unwrap();
     assert_eq!(a.kind, 5);
     assert!(a.nested_flag);
