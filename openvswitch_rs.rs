@@ -6,6 +6,8 @@
 
 use kernel::prelude::*;
 
+mod actions;
+mod flow;
 mod genetlink;
 mod net;
 mod sys;

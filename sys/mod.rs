@@ -31,7 +31,9 @@ macro_rules! same_as_header {
     };
 }
 
-use crate::genetlink::uapi::{self, dp_attr, dp_cmd, dp_feature, key_attr};
+use crate::genetlink::uapi::{
+    self, action_attr, dp_attr, dp_cmd, dp_feature, key_attr, sample_attr, userspace_attr,
+};
 
 same_as_header! {
     uapi::OVS_DATAPATH_VERSION => OVS_DATAPATH_VERSION,
@@ -88,4 +90,38 @@ same_as_header! {
     key_attr::TUNNEL_INFO => OVS_KEY_ATTR_TUNNEL_INFO,
     key_attr::IPV6_EXTHDRS => OVS_KEY_ATTR_IPV6_EXTHDRS,
     key_attr::MAX => __OVS_KEY_ATTR_MAX - 1,
+    action_attr::OUTPUT => OVS_ACTION_ATTR_OUTPUT,
+    action_attr::USERSPACE => OVS_ACTION_ATTR_USERSPACE,
+    action_attr::SET => OVS_ACTION_ATTR_SET,
+    action_attr::PUSH_VLAN => OVS_ACTION_ATTR_PUSH_VLAN,
+    action_attr::POP_VLAN => OVS_ACTION_ATTR_POP_VLAN,
+    action_attr::SAMPLE => OVS_ACTION_ATTR_SAMPLE,
+    action_attr::RECIRC => OVS_ACTION_ATTR_RECIRC,
+    action_attr::HASH => OVS_ACTION_ATTR_HASH,
+    action_attr::PUSH_MPLS => OVS_ACTION_ATTR_PUSH_MPLS,
+    action_attr::POP_MPLS => OVS_ACTION_ATTR_POP_MPLS,
+    action_attr::SET_MASKED => OVS_ACTION_ATTR_SET_MASKED,
+    action_attr::CT => OVS_ACTION_ATTR_CT,
+    action_attr::TRUNC => OVS_ACTION_ATTR_TRUNC,
+    action_attr::PUSH_ETH => OVS_ACTION_ATTR_PUSH_ETH,
+    action_attr::POP_ETH => OVS_ACTION_ATTR_POP_ETH,
+    action_attr::CT_CLEAR => OVS_ACTION_ATTR_CT_CLEAR,
+    action_attr::PUSH_NSH => OVS_ACTION_ATTR_PUSH_NSH,
+    action_attr::POP_NSH => OVS_ACTION_ATTR_POP_NSH,
+    action_attr::METER => OVS_ACTION_ATTR_METER,
+    action_attr::CLONE => OVS_ACTION_ATTR_CLONE,
+    action_attr::CHECK_PKT_LEN => OVS_ACTION_ATTR_CHECK_PKT_LEN,
+    action_attr::ADD_MPLS => OVS_ACTION_ATTR_ADD_MPLS,
+    action_attr::DEC_TTL => OVS_ACTION_ATTR_DEC_TTL,
+    action_attr::DROP => OVS_ACTION_ATTR_DROP,
+    action_attr::PSAMPLE => OVS_ACTION_ATTR_PSAMPLE,
+    action_attr::MAX => __OVS_ACTION_ATTR_MAX - 1,
+    userspace_attr::PID => OVS_USERSPACE_ATTR_PID,
+    userspace_attr::USERDATA => OVS_USERSPACE_ATTR_USERDATA,
+    userspace_attr::EGRESS_TUN_PORT => OVS_USERSPACE_ATTR_EGRESS_TUN_PORT,
+    userspace_attr::ACTIONS => OVS_USERSPACE_ATTR_ACTIONS,
+    userspace_attr::MAX => __OVS_USERSPACE_ATTR_MAX - 1,
+    sample_attr::PROBABILITY => OVS_SAMPLE_ATTR_PROBABILITY,
+    sample_attr::ACTIONS => OVS_SAMPLE_ATTR_ACTIONS,
+    sample_attr::MAX => __OVS_SAMPLE_ATTR_MAX - 1,
 }
