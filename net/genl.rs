@@ -76,8 +76,8 @@ unsafe impl Sync for Op {}
 impl Op {
     /// A command with neither handler yet; add them with [`Op::doit`] and [`Op::dump`].
     pub(crate) const fn new(cmd: u8, permission: Permission) -> Self {
-        // SAFETY: `genl_ops` is integers, optional function pointers and a pointer; zero is
-        // valid for each (no handler, no per-op policy).
+        // Zero means no handler and no per-op policy.
+        // SAFETY: `genl_ops` holds integers and (optional) pointers: all-zero is valid.
         let mut op: sys::genl_ops = unsafe { core::mem::zeroed() };
         op.cmd = cmd;
         op.flags = match permission {
@@ -153,8 +153,8 @@ impl Registration {
         let n_ops = u8::try_from(spec.ops.len()).map_err(|_| EINVAL)?;
         let n_mcgrps = u8::try_from(spec.mcgrps.len()).map_err(|_| EINVAL)?;
         let maxattr = spec.policy.len().checked_sub(1).ok_or(EINVAL)?;
-        // SAFETY: `genl_family` is integers, bitfields, pointers and optional function
-        // pointers; zero is valid for each, and is what the C initialisers leave unset.
+        // Zero is what C designated initialisers leave in the fields not named.
+        // SAFETY: `genl_family` holds integers, bitfields and pointers: all-zero is valid.
         let mut family: sys::genl_family = unsafe { core::mem::zeroed() };
         family.hdrsize = spec.hdrsize as u32;
         family.name = c_name(spec.name);
@@ -170,8 +170,8 @@ impl Registration {
         family.resv_start_op = spec.resv_start_op;
         family.module = module.as_ptr().cast();
         let family = KBox::pin(Opaque::new(family), GFP_KERNEL)?;
-        // SAFETY: `family` is a fully initialised family whose tables are `'static`; it is
-        // pinned in its own allocation and outlives the registration (unregistered in drop).
+        // The family is pinned in its own allocation and unregistered in `drop`.
+        // SAFETY: `family` is fully initialised, its tables are `'static`, and it outlives use.
         to_result(unsafe { sys::genl_register_family(family.get()) })?;
         // INVARIANT: registered just above; the allocation is pinned.
         Ok(Self { family })
@@ -180,8 +180,8 @@ impl Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant the family is registered. Unregistering waits for
-        // running handlers, so nothing uses it after this returns.
+        // Unregistering waits for running handlers, so nothing uses it afterwards.
+        // SAFETY: By the type invariant the family is registered.
         unsafe { sys::genl_unregister_family(self.family.get()) };
     }
 }
@@ -200,8 +200,7 @@ pub(crate) struct Request<'a> {
 
 impl<'a> Request<'a> {
     fn info(&self) -> &'a sys::genl_info {
-        // SAFETY: By the type invariant `info` is valid for `'a`, and genetlink does not
-        // change it while the handler runs.
+        // SAFETY: By the type invariant `info` is valid and unchanging for `'a`.
         unsafe { self.info.as_ref() }
     }
 
@@ -214,11 +213,10 @@ impl<'a> Request<'a> {
         if u32::from(kind) > maxattr || info.attrs.is_null() {
             return None;
         }
-        // SAFETY: By the type invariant the table has `maxattr + 1` entries; `kind` is in
-        // range.
+        // SAFETY: By the type invariant the table has `maxattr + 1` entries; `kind` fits.
         let nla = unsafe { *info.attrs.add(usize::from(kind)) };
-        // SAFETY: A non-null table entry points to an attribute inside the request, which the
-        // kernel has checked to lie within the message.
+        // The kernel checked every table entry to lie within the request message.
+        // SAFETY: The entry is null or points to a valid attribute, valid for `'a`.
         unsafe { nla_payload(nla) }
     }
 
@@ -227,8 +225,8 @@ impl<'a> Request<'a> {
         let info = self.info();
         // SAFETY: By the type invariant `family` is valid.
         let len = unsafe { (*info.family).hdrsize } as usize;
-        // SAFETY: Genetlink parsed the attributes after `GENL_HDRLEN + hdrsize` bytes, so
-        // the message holds the whole user header, valid for `'a`.
+        // Genetlink parsed the attributes after `GENL_HDRLEN + hdrsize` bytes.
+        // SAFETY: So the request, valid for `'a`, holds the whole user header.
         unsafe { core::slice::from_raw_parts(sys::ovs_rs_genl_info_userhdr(info).cast(), len) }
     }
 
@@ -236,8 +234,8 @@ impl<'a> Request<'a> {
     /// its errno, for `return Err(req.reject(r))`.
     pub(crate) fn reject(&self, rejection: Rejection) -> Error {
         let info = self.info.as_ptr();
-        // SAFETY: `info` is valid (type invariant); the message is `'static`, as extack
-        // requires, since it keeps the pointer beyond this call.
+        // extack keeps the message pointer beyond this call.
+        // SAFETY: `info` is valid (type invariant) and the message is `'static`.
         unsafe { sys::ovs_rs_extack_set_msg((*info).extack, rejection.msg.as_ptr().cast()) };
         if let Some(attr) = rejection.attr {
             // SAFETY: `info` is valid; the shim checks `attr` against the table.
@@ -265,8 +263,8 @@ impl DumpCursor<'_> {
         reason = "no dump resumes yet: no datapath can exist before NEW"
     )]
     pub(crate) fn position(&mut self) -> &mut [c_long; 6] {
-        // SAFETY: By the type invariant `cb` is valid and exclusively ours during the call.
         // Genetlink families use the `args` member of the `args`/`ctx` union.
+        // SAFETY: By the type invariant `cb` is valid and exclusively ours during the call.
         unsafe { &mut (*self.cb.as_ptr()).__bindgen_anon_1.args }
     }
 }
@@ -288,9 +286,8 @@ unsafe fn nla_payload<'a>(nla: *const sys::nlattr) -> Option<&'a [u8]> {
     // SAFETY: The caller guarantees `nla` points to a valid attribute.
     let len = usize::from(unsafe { (*nla).nla_len });
     let hdr = core::mem::size_of::<sys::nlattr>();
-    // SAFETY: The payload follows the header within `nla_len` bytes, valid for `'a`; the
-    // kernel's validation guarantees `nla_len >= NLA_HDRLEN`, and `saturating_sub` keeps a
-    // zero-length slice otherwise.
+    // Validation guarantees `nla_len >= NLA_HDRLEN`; `saturating_sub` keeps it safe anyway.
+    // SAFETY: The payload follows the header within `nla_len` bytes, valid for `'a`.
     Some(unsafe { core::slice::from_raw_parts(nla.cast::<u8>().add(hdr), len.saturating_sub(hdr)) })
 }
 
@@ -327,8 +324,10 @@ unsafe extern "C" fn dumpit_trampoline<H: Dump>(
     };
     match H::dump(&mut cursor) {
         // Netlink's convention: the bytes added to this skb; 0 ends the dump.
-        // SAFETY: genetlink passes a valid reply skb.
-        Ok(()) => unsafe { sys::ovs_rs_skb_len(skb) as c_int },
+        Ok(()) => {
+            // SAFETY: genetlink passes a valid reply skb.
+            unsafe { sys::ovs_rs_skb_len(skb) as c_int }
+        }
         Err(e) => e.to_errno(),
     }
 }

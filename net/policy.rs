@@ -21,8 +21,8 @@ unsafe impl Sync for Policy {}
 
 impl Policy {
     const fn of(kind: u32, len: u16) -> Self {
-        // SAFETY: `nla_policy` is a C struct of integers and a union of integers and
-        // pointers; all-zeroes is valid for each (NLA_UNSPEC, no validation, null pointers).
+        // All-zero is NLA_UNSPEC, no validation, null pointers.
+        // SAFETY: `nla_policy` holds integers and a union of integers and pointers.
         let mut p: sys::nla_policy = unsafe { core::mem::zeroed() };
         p.type_ = kind as u8;
         p.len = len;
