@@ -49,7 +49,7 @@ check-fast: module
 	@scripts/check --fast
 
 selftest-upstream: kernel
-	@scripts/selftest upstream
+	@FLAVOUR=$(FLAVOUR) scripts/selftest upstream
 
 clean:
 	rm -rf build tests/host/target
