@@ -28,6 +28,9 @@ tap_run() {
 
 fail() { echo "FAIL: $*"; return 1; }
 
+# Whether a generic-netlink family is registered, without the autoload a lookup by name does.
+family_listed() { genl ctrl list | grep -q "^Name: $1\$"; }
+
 ours_loaded() { [ -d /sys/module/openvswitch_rs ]; }
 load_ours() { ours_loaded || insmod "$KO"; }
 unload_ours() { ! ours_loaded || rmmod openvswitch_rs; }
