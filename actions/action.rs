@@ -18,8 +18,9 @@ use crate::genetlink::uapi::key_attr;
 /// list is depth 0, so a body at depth 17 is `EOVERFLOW`.
 pub const MAX_DEPTH: usize = 16;
 
-/// `VLAN_CFI_MASK`: a pushed TCI must carry it, as upstream's "tag present" marker.
-pub const VLAN_CFI_MASK: u16 = 0x1000;
+/// `VLAN_CFI_MASK`: a pushed TCI must carry it, as upstream's "tag present" marker (the same
+/// bit the flow key uses).
+pub use crate::flow::key::VLAN_TAG_PRESENT as VLAN_CFI_MASK;
 
 /// A run of bytes in the action list's arena.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
