@@ -23,6 +23,30 @@ pub const fn nla_align(len: usize) -> usize {
     (len + 3) & !3
 }
 
+/// `nla_total_size()`: the room an attribute with a `payload`-byte payload takes.
+pub const fn nla_total_size(payload: usize) -> usize {
+    nla_align(NLA_HDRLEN + payload)
+}
+
+/// `nla_total_size_64bit()` at its largest: with the padding attribute that
+/// [`AttrWriter::put_64bit`] may put first.
+pub const fn nla_total_size_64bit(payload: usize) -> usize {
+    nla_total_size(payload) + NLA_HDRLEN
+}
+
+/// Whether upstream's `nla_need_padding_for_64bit()` can pad on this architecture: it is
+/// compiled out where the kernel selects `CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS` (x86,
+/// arm64, powerpc, s390). Elsewhere it is assumed in, which is right unless the
+/// architecture makes that option configurable (riscv, loongarch) and the config sets it.
+pub const PADS_FOR_64BIT: bool = !cfg!(any(
+    target_arch = "x86",
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "powerpc",
+    target_arch = "powerpc64",
+    target_arch = "s390x"
+));
+
 /// One attribute: its type (flags stripped) and payload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Attr<'a> {
@@ -182,6 +206,69 @@ impl<'b> AttrWriter<'b> {
         self.buf[nest.start..nest.start + 2].copy_from_slice(&nla_len.to_ne_bytes());
         Ok(())
     }
+
+    pub fn put_u8(&mut self, kind: u16, value: u8) -> Result<(), Errno> {
+        self.put(kind, &[value])
+    }
+
+    pub fn put_u16(&mut self, kind: u16, value: u16) -> Result<(), Errno> {
+        self.put(kind, &value.to_ne_bytes())
+    }
+
+    /// Appends an already-encoded attribute stream as is (padded to 4 bytes with zeros),
+    /// for payloads kept in their netlink form, such as a userspace action's actions.
+    pub fn put_raw(&mut self, stream: &[u8]) -> Result<(), Errno> {
+        let end = self
+            .len
+            .checked_add(nla_align(stream.len()))
+            .ok_or(Errno::EMSGSIZE)?;
+        let dst = self.buf.get_mut(self.len..end).ok_or(Errno::EMSGSIZE)?;
+        let (data, pad) = dst.split_at_mut(stream.len());
+        data.copy_from_slice(stream);
+        pad.fill(0);
+        self.len = end;
+        Ok(())
+    }
+
+    /// Drops an open nest and everything written into it, as `nla_nest_cancel()` does.
+    pub fn cancel_nest(&mut self, nest: Nest) {
+        self.len = self.len.min(nest.start);
+    }
+
+    /// Puts an attribute whose payload holds 64-bit values, as `nla_put_64bit()` does: where
+    /// upstream pads for 64-bit alignment ([`PADS_FOR_64BIT`]) and the payload would start
+    /// on an address that is 4 but not 8 bytes aligned, a zero-length `pad_kind` attribute
+    /// goes first. All or nothing: a buffer without room for both is `EMSGSIZE`.
+    pub fn put_64bit(&mut self, kind: u16, payload: &[u8], pad_kind: u16) -> Result<(), Errno> {
+        self.put_64bit_aligning(kind, payload, pad_kind, PADS_FOR_64BIT)
+    }
+
+    /// [`Self::put_64bit`] with the architecture's choice given: `arch_pads` says whether
+    /// `nla_need_padding_for_64bit()` is compiled in. The alignment looked at is the
+    /// address of the writer's buffer tail, upstream's `skb_tail_pointer()`.
+    pub fn put_64bit_aligning(
+        &mut self,
+        kind: u16,
+        payload: &[u8],
+        pad_kind: u16,
+        arch_pads: bool,
+    ) -> Result<(), Errno> {
+        let tail = (self.buf.as_ptr() as usize).wrapping_add(self.len);
+        let pad = arch_pads && tail % 8 == 0;
+        let need = nla_align(NLA_HDRLEN + payload.len()) + if pad { NLA_HDRLEN } else { 0 };
+        if self.buf.len().saturating_sub(self.len) < need {
+            return Err(Errno::EMSGSIZE);
+        }
+        if pad {
+            self.put(pad_kind, &[])?;
+        }
+        self.put(kind, payload)
+    }
+
+    /// `nla_put_u64_64bit()`.
+    pub fn put_u64_64bit(&mut self, kind: u16, value: u64, pad_kind: u16) -> Result<(), Errno> {
+        self.put_64bit(kind, &value.to_ne_bytes(), pad_kind)
+    }
 }
 
 /// Reads a `NLA_NUL_STRING` payload: the bytes before the first NUL, as UTF-8.
@@ -189,4 +276,109 @@ impl<'b> AttrWriter<'b> {
 pub fn nul_string(payload: &[u8]) -> Result<&str, Errno> {
     let end = payload.iter().position(|&b| b == 0).ok_or(Errno::EINVAL)?;
     core::str::from_utf8(&payload[..end]).map_err(|_| Errno::EINVAL)
+}
+
+/// Upstream's checks of a top-level attribute against its policy entry (`validate_nla()`
+/// in non-strict mode, as every OVS family uses), for the typed parsers to repeat: the
+/// kernel applies the family policy before a handler runs, but the host fuzzers do not.
+/// The errnos are the policy's; the extack text is upstream's for policy failures.
+pub mod policy {
+    use core::ffi::CStr;
+
+    use super::super::errno::{Errno, Rejection};
+    use super::NLA_HDRLEN;
+
+    /// Upstream's extack message for an attribute its policy refuses.
+    pub const FAILED: &CStr = c"Attribute failed policy validation";
+
+    fn failed(kind: u16) -> Rejection {
+        Rejection::new(Errno::ERANGE, FAILED, Some(kind))
+    }
+
+    /// `NLA_U8`/`NLA_U16`/`NLA_U32`/`NLA_U64`/`NLA_S32`: at least `N` bytes (`ERANGE`
+    /// otherwise); longer payloads only warn upstream, and the first `N` bytes are read.
+    pub fn fixed<const N: usize>(payload: &[u8], kind: u16) -> Result<[u8; N], Rejection> {
+        payload
+            .get(..N)
+            .and_then(|b| <[u8; N]>::try_from(b).ok())
+            .ok_or(failed(kind))
+    }
+
+    /// A host-order `u32` ([`fixed`]).
+    pub fn u32(payload: &[u8], kind: u16) -> Result<u32, Rejection> {
+        fixed::<4>(payload, kind).map(u32::from_ne_bytes)
+    }
+
+    /// A host-order `u16` ([`fixed`]).
+    pub fn u16(payload: &[u8], kind: u16) -> Result<u16, Rejection> {
+        fixed::<2>(payload, kind).map(u16::from_ne_bytes)
+    }
+
+    /// A host-order `u64` ([`fixed`]).
+    pub fn u64(payload: &[u8], kind: u16) -> Result<u64, Rejection> {
+        fixed::<8>(payload, kind).map(u64::from_ne_bytes)
+    }
+
+    /// A host-order `s32` ([`fixed`]).
+    pub fn s32(payload: &[u8], kind: u16) -> Result<i32, Rejection> {
+        fixed::<4>(payload, kind).map(i32::from_ne_bytes)
+    }
+
+    /// `NLA_POLICY_MIN(NLA_S32, min)`: below `min` is `ERANGE`, "integer out of range".
+    pub fn s32_min(payload: &[u8], min: i32, kind: u16) -> Result<i32, Rejection> {
+        let v = s32(payload, kind)?;
+        if v < min {
+            return Err(Rejection::new(
+                Errno::ERANGE,
+                c"integer out of range",
+                Some(kind),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// `NLA_FLAG`: a payload is `ERANGE`.
+    pub fn flag(payload: &[u8], kind: u16) -> Result<(), Rejection> {
+        if payload.is_empty() {
+            Ok(())
+        } else {
+            Err(failed(kind))
+        }
+    }
+
+    /// `NLA_NESTED` without a nested policy: empty, or at least one attribute header long
+    /// (`ERANGE` otherwise). The contents are the caller's to walk.
+    pub fn nested(payload: &[u8], kind: u16) -> Result<&[u8], Rejection> {
+        if !payload.is_empty() && payload.len() < NLA_HDRLEN {
+            return Err(failed(kind));
+        }
+        Ok(payload)
+    }
+
+    /// `NLA_UNSPEC` with `.len = min`: at least `min` bytes (`ERANGE` otherwise).
+    pub fn min_len(payload: &[u8], min: usize, kind: u16) -> Result<&[u8], Rejection> {
+        if payload.len() < min {
+            return Err(failed(kind));
+        }
+        Ok(payload)
+    }
+
+    /// `NLA_NUL_STRING` with `.len = max`: a NUL within the first `max + 1` bytes (`EINVAL`
+    /// otherwise, empty payloads included) and at most `max` bytes once one trailing NUL is
+    /// dropped (`ERANGE` otherwise). Returns the string up to its first NUL; it may be
+    /// empty, as upstream's policy allows.
+    pub fn nul_string(payload: &[u8], max: usize, kind: u16) -> Result<&CStr, Rejection> {
+        let window = payload.get(..payload.len().min(max + 1)).unwrap_or(payload);
+        if !window.contains(&0) {
+            return Err(Rejection::new(Errno::EINVAL, FAILED, Some(kind)));
+        }
+        let len = match payload.split_last() {
+            Some((0, rest)) => rest.len(),
+            _ => payload.len(),
+        };
+        if len > max {
+            return Err(failed(kind));
+        }
+        CStr::from_bytes_until_nul(payload).map_err(|_| failed(kind))
+    }
 }

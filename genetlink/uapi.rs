@@ -152,3 +152,138 @@ pub mod sample_attr {
     /// `OVS_SAMPLE_ATTR_MAX`.
     pub const MAX: u16 = 2;
 }
+
+/// `OVSP_LOCAL`: the datapath's own (internal) port, created with it and never deleted
+/// through `OVS_VPORT_CMD_DEL`.
+pub const OVSP_LOCAL: u32 = 0;
+
+/// `OVS_VPORT_FAMILY`.
+pub const OVS_VPORT_FAMILY: &str = "ovs_vport";
+/// `OVS_VPORT_MCGROUP`.
+pub const OVS_VPORT_MCGROUP: &str = "ovs_vport";
+/// `OVS_VPORT_VERSION`.
+pub const OVS_VPORT_VERSION: u32 = 1;
+
+/// `enum ovs_vport_cmd`.
+pub mod vport_cmd {
+    pub const NEW: u8 = 1;
+    pub const DEL: u8 = 2;
+    pub const GET: u8 = 3;
+    pub const SET: u8 = 4;
+}
+
+/// `enum ovs_vport_type`.
+pub mod vport_type {
+    pub const UNSPEC: u32 = 0;
+    pub const NETDEV: u32 = 1;
+    pub const INTERNAL: u32 = 2;
+    pub const GRE: u32 = 3;
+    pub const VXLAN: u32 = 4;
+    pub const GENEVE: u32 = 5;
+    /// `OVS_VPORT_TYPE_MAX`.
+    pub const MAX: u32 = 5;
+}
+
+/// `enum ovs_vport_attr`.
+pub mod vport_attr {
+    pub const UNSPEC: u16 = 0;
+    pub const PORT_NO: u16 = 1;
+    pub const TYPE: u16 = 2;
+    pub const NAME: u16 = 3;
+    pub const OPTIONS: u16 = 4;
+    pub const UPCALL_PID: u16 = 5;
+    pub const STATS: u16 = 6;
+    pub const PAD: u16 = 7;
+    pub const IFINDEX: u16 = 8;
+    pub const NETNSID: u16 = 9;
+    pub const UPCALL_STATS: u16 = 10;
+    /// `OVS_VPORT_ATTR_MAX`.
+    pub const MAX: u16 = 10;
+}
+
+/// `enum ovs_vport_upcall_attr`: the attributes nested in `OVS_VPORT_ATTR_UPCALL_STATS`.
+pub mod vport_upcall_attr {
+    pub const SUCCESS: u16 = 0;
+    pub const FAIL: u16 = 1;
+    /// `OVS_VPORT_UPCALL_ATTR_MAX`.
+    pub const MAX: u16 = 1;
+}
+
+/// `sizeof(struct ovs_vport_stats)`: eight `__u64` counters.
+pub const VPORT_STATS_LEN: usize = 64;
+
+/// `OVS_FLOW_FAMILY`.
+pub const OVS_FLOW_FAMILY: &str = "ovs_flow";
+/// `OVS_FLOW_MCGROUP`.
+pub const OVS_FLOW_MCGROUP: &str = "ovs_flow";
+/// `OVS_FLOW_VERSION`.
+pub const OVS_FLOW_VERSION: u32 = 1;
+
+/// `enum ovs_flow_cmd`.
+pub mod flow_cmd {
+    pub const NEW: u8 = 1;
+    pub const DEL: u8 = 2;
+    pub const GET: u8 = 3;
+    pub const SET: u8 = 4;
+}
+
+/// `enum ovs_flow_attr`.
+pub mod flow_attr {
+    pub const UNSPEC: u16 = 0;
+    pub const KEY: u16 = 1;
+    pub const ACTIONS: u16 = 2;
+    pub const STATS: u16 = 3;
+    pub const TCP_FLAGS: u16 = 4;
+    pub const USED: u16 = 5;
+    pub const CLEAR: u16 = 6;
+    pub const MASK: u16 = 7;
+    pub const PROBE: u16 = 8;
+    pub const UFID: u16 = 9;
+    pub const UFID_FLAGS: u16 = 10;
+    pub const PAD: u16 = 11;
+    /// `OVS_FLOW_ATTR_MAX`.
+    pub const MAX: u16 = 11;
+}
+
+/// `OVS_UFID_F_*`: the flags of `OVS_FLOW_ATTR_UFID_FLAGS`.
+pub mod ufid_flags {
+    pub const OMIT_KEY: u32 = 1 << 0;
+    pub const OMIT_MASK: u32 = 1 << 1;
+    pub const OMIT_ACTIONS: u32 = 1 << 2;
+}
+
+/// `sizeof(struct ovs_flow_stats)`: `n_packets` and `n_bytes`, both `__u64`.
+pub const FLOW_STATS_LEN: usize = 16;
+
+/// `OVS_PACKET_FAMILY`.
+pub const OVS_PACKET_FAMILY: &str = "ovs_packet";
+/// `OVS_PACKET_VERSION`.
+pub const OVS_PACKET_VERSION: u32 = 1;
+
+/// `enum ovs_packet_cmd`.
+pub mod packet_cmd {
+    /// Kernel to user: a flow-table miss.
+    pub const MISS: u8 = 1;
+    /// Kernel to user: an `OVS_ACTION_ATTR_USERSPACE` action.
+    pub const ACTION: u8 = 2;
+    /// User to kernel: apply actions to a packet.
+    pub const EXECUTE: u8 = 3;
+}
+
+/// `enum ovs_packet_attr`.
+pub mod packet_attr {
+    pub const UNSPEC: u16 = 0;
+    pub const PACKET: u16 = 1;
+    pub const KEY: u16 = 2;
+    pub const ACTIONS: u16 = 3;
+    pub const USERDATA: u16 = 4;
+    pub const EGRESS_TUN_KEY: u16 = 5;
+    pub const UNUSED1: u16 = 6;
+    pub const UNUSED2: u16 = 7;
+    pub const PROBE: u16 = 8;
+    pub const MRU: u16 = 9;
+    pub const LEN: u16 = 10;
+    pub const HASH: u16 = 11;
+    /// `OVS_PACKET_ATTR_MAX`.
+    pub const MAX: u16 = 11;
+}
