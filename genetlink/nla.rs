@@ -254,7 +254,7 @@ impl<'b> AttrWriter<'b> {
         arch_pads: bool,
     ) -> Result<(), Errno> {
         let tail = (self.buf.as_ptr() as usize).wrapping_add(self.len);
-        let pad = arch_pads && tail % 8 == 0;
+        let pad = arch_pads && tail & 7 == 0;
         let need = nla_align(NLA_HDRLEN + payload.len()) + if pad { NLA_HDRLEN } else { 0 };
         if self.buf.len().saturating_sub(self.len) < need {
             return Err(Errno::EMSGSIZE);

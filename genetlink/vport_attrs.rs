@@ -96,7 +96,7 @@ impl<'a> UpcallPids<'a> {
     /// that is not a multiple of 4, or more ids than `nr_cpu_ids`.
     pub fn validate(&self, nr_cpu_ids: usize) -> Result<(), Rejection> {
         let bad = |msg| Rejection::new(Errno::EINVAL, msg, Some(vport_attr::UPCALL_PID));
-        if self.0.is_empty() || self.0.len() % 4 != 0 {
+        if self.0.is_empty() || self.0.len() & 3 != 0 {
             return Err(bad(c"Upcall PIDs must be a non-empty array of u32"));
         }
         if self.len() > nr_cpu_ids {
@@ -126,7 +126,8 @@ impl<'a> VportAttrs<'a> {
     /// Parses the attribute table with upstream's `vport_policy` checks: a name that is not
     /// NUL-terminated within `IFNAMSIZ` bytes is `EINVAL`, a longer one `ERANGE`; short
     /// integers, a non-empty options nest shorter than a header, and a negative ifindex are
-    /// `ERANGE`. `OVS_VPORT_ATTR_STATS` and `UPCALL_STATS` are output only and ignored.
+    /// `ERANGE`. `OVS_VPORT_ATTR_STATS` and `UPCALL_STATS` are output only: the policy's
+    /// length checks (`ERANGE`) apply, their contents are ignored.
     pub fn parse(attr: impl Fn(u16) -> Option<&'a [u8]>) -> Result<Self, Rejection> {
         let name = attr(vport_attr::NAME)
             .map(|p| policy::nul_string(p, IFNAMSIZ - 1, vport_attr::NAME))
@@ -146,6 +147,13 @@ impl<'a> VportAttrs<'a> {
         let netnsid = attr(vport_attr::NETNSID)
             .map(|p| policy::s32(p, vport_attr::NETNSID))
             .transpose()?;
+        // Output-only, but in the policy: checked, then ignored.
+        if let Some(p) = attr(vport_attr::STATS) {
+            policy::min_len(p, VPORT_STATS_LEN, vport_attr::STATS)?;
+        }
+        if let Some(p) = attr(vport_attr::UPCALL_STATS) {
+            policy::nested(p, vport_attr::UPCALL_STATS)?;
+        }
         Ok(Self {
             name,
             vport_type,

@@ -123,3 +123,99 @@ fn nul_string_needs_a_nul() {
     assert_eq!(nul_string(b"abc\0junk"), Ok("abc"));
     assert_eq!(nul_string(b"\xff\0"), Err(Errno::EINVAL));
 }
+
+#[test]
+fn small_integer_puts_match_hand_built_attributes() {
+    let mut buf = [0xaau8; 32];
+    let mut w = AttrWriter::new(&mut buf);
+    w.put_u8(1, 0x7f).unwrap();
+    w.put_u16(2, 0x1234).unwrap();
+    let mut want = attr(1, &[0x7f]);
+    want.extend(attr(2, &0x1234u16.to_ne_bytes()));
+    assert_eq!(w.as_bytes(), &want[..]);
+}
+
+#[test]
+fn put_raw_appends_padded_bytes() {
+    let mut buf = [0xaau8; 16];
+    let mut w = AttrWriter::new(&mut buf);
+    let pre = attr(5, &[1, 2, 3]);
+    w.put_raw(&pre).unwrap();
+    w.put_raw(&[9, 9]).unwrap();
+    assert_eq!(w.as_bytes().len(), 12);
+    assert_eq!(&w.as_bytes()[..8], &pre[..]);
+    assert_eq!(&w.as_bytes()[8..], &[9, 9, 0, 0]);
+    assert_eq!(w.put_raw(&[1, 2, 3, 4, 5]), Err(Errno::EMSGSIZE));
+    assert_eq!(w.as_bytes().len(), 12);
+    w.put_raw(&[1]).unwrap();
+    assert_eq!(w.as_bytes().len(), 16);
+}
+
+#[test]
+fn cancel_nest_drops_the_nest_and_its_contents() {
+    let mut buf = [0u8; 64];
+    let mut w = AttrWriter::new(&mut buf);
+    w.put_u32(1, 1).unwrap();
+    let n = w.start_nest_noflag(2).unwrap();
+    w.put_u32(3, 3).unwrap();
+    w.cancel_nest(n);
+    assert_eq!(w.as_bytes(), &attr(1, &1u32.to_ne_bytes())[..]);
+    // The writer goes on from there.
+    w.put_u8(4, 4).unwrap();
+    assert_eq!(Attrs::new(w.as_bytes()).count(), 2);
+}
+
+#[test]
+fn total_sizes() {
+    use ovs_rs_host::genetlink::nla::{nla_total_size, nla_total_size_64bit};
+    assert_eq!(nla_total_size(0), 4);
+    assert_eq!(nla_total_size(1), 8);
+    assert_eq!(nla_total_size(64), 68);
+    assert_eq!(nla_total_size_64bit(64), 72);
+}
+
+#[test]
+fn policy_rechecks() {
+    use ovs_rs_host::genetlink::nla::policy;
+    assert_eq!(policy::u32(&[1, 0, 0, 0, 9], 7), Ok(1u32.to_le()));
+    let r = policy::u32(&[1, 0, 0], 7).unwrap_err();
+    assert_eq!(
+        (r.errno, r.attr, r.msg),
+        (Errno::ERANGE, Some(7), policy::FAILED)
+    );
+    assert_eq!(policy::u16(&[1], 2).unwrap_err().errno, Errno::ERANGE);
+    assert_eq!(policy::u64(&[0; 7], 2).unwrap_err().errno, Errno::ERANGE);
+    assert_eq!(policy::s32(&(-5i32).to_ne_bytes(), 2), Ok(-5));
+    assert_eq!(
+        policy::s32_min(&(-5i32).to_ne_bytes(), 0, 2)
+            .unwrap_err()
+            .errno,
+        Errno::ERANGE
+    );
+    assert_eq!(policy::s32_min(&0i32.to_ne_bytes(), 0, 2), Ok(0));
+    assert_eq!(policy::flag(&[], 1), Ok(()));
+    assert_eq!(policy::flag(&[0], 1).unwrap_err().errno, Errno::ERANGE);
+    assert_eq!(policy::nested(&[], 1), Ok(&[][..]));
+    assert_eq!(policy::nested(&[0; 3], 1).unwrap_err().errno, Errno::ERANGE);
+    assert_eq!(policy::nested(&[4, 0, 1, 0], 1), Ok(&[4, 0, 1, 0][..]));
+    assert_eq!(policy::min_len(&[1, 2], 2, 1), Ok(&[1, 2][..]));
+    assert_eq!(
+        policy::min_len(&[1], 2, 1).unwrap_err().errno,
+        Errno::ERANGE
+    );
+    // NUL strings: a NUL within max + 1 bytes (EINVAL), at most max bytes (ERANGE).
+    assert_eq!(policy::nul_string(b"abc\0", 3, 1), Ok(c"abc"));
+    assert_eq!(
+        policy::nul_string(b"abcd\0", 3, 1).unwrap_err().errno,
+        Errno::EINVAL
+    );
+    assert_eq!(
+        policy::nul_string(b"", 3, 1).unwrap_err().errno,
+        Errno::EINVAL
+    );
+    assert_eq!(
+        policy::nul_string(b"a\0cd\0", 3, 1).unwrap_err().errno,
+        Errno::ERANGE
+    );
+    assert_eq!(policy::nul_string(b"a\0c\0", 3, 1), Ok(c"a"));
+}

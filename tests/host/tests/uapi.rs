@@ -189,3 +189,173 @@ fn userspace_and_sample_attributes_match_the_uapi_header() {
     ];
     check_enum(&h, "SAMPLE_ATTR", &names, sample_attr::MAX);
 }
+
+/// The value of `#define name value` in the header, trimmed.
+fn define<'h>(h: &'h str, name: &str) -> &'h str {
+    h.lines()
+        .find_map(|l| {
+            let rest = l.strip_prefix("#define ")?.trim_start();
+            let value = rest.strip_prefix(name)?;
+            value
+                .starts_with([' ', '\t'])
+                .then(|| value.split("/*").next().unwrap().trim())
+        })
+        .unwrap_or_else(|| panic!("#define {name} not in header"))
+}
+
+/// The `__u64` fields of `struct name`, in order.
+fn u64_fields(h: &str, name: &str) -> Vec<String> {
+    let open = format!("struct {name} {{");
+    let start = h.find(&open).unwrap_or_else(|| panic!("{open}")) + open.len();
+    let body = &h[start..start + h[start..].find("};").unwrap()];
+    body.lines()
+        .map(|l| l.split("/*").next().unwrap().trim())
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let field = l.strip_prefix("__u64").expect("only __u64 fields").trim();
+            field.trim_end_matches(';').to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn vport_flow_and_packet_families_match_the_uapi_header() {
+    let Some(h) = header() else {
+        panic!("no unpacked linux-source-6.12; run scripts/kernel first");
+    };
+    for (name, value) in [
+        ("OVS_VPORT_FAMILY", OVS_VPORT_FAMILY),
+        ("OVS_VPORT_MCGROUP", OVS_VPORT_MCGROUP),
+        ("OVS_FLOW_FAMILY", OVS_FLOW_FAMILY),
+        ("OVS_FLOW_MCGROUP", OVS_FLOW_MCGROUP),
+        ("OVS_PACKET_FAMILY", OVS_PACKET_FAMILY),
+    ] {
+        assert_eq!(define(&h, name), format!("\"{value}\""), "{name}");
+    }
+    for (name, value) in [
+        ("OVS_VPORT_VERSION", OVS_VPORT_VERSION),
+        ("OVS_FLOW_VERSION", OVS_FLOW_VERSION),
+        ("OVS_PACKET_VERSION", OVS_PACKET_VERSION),
+    ] {
+        let text = define(&h, name);
+        let parsed = u32::from_str_radix(text.trim_start_matches("0x"), 16).unwrap();
+        assert_eq!(parsed, value, "{name}");
+    }
+    assert_eq!(define(&h, "OVSP_LOCAL"), format!("((__u32){OVSP_LOCAL})"));
+    for (name, bit) in [
+        ("OVS_UFID_F_OMIT_KEY", ufid_flags::OMIT_KEY),
+        ("OVS_UFID_F_OMIT_MASK", ufid_flags::OMIT_MASK),
+        ("OVS_UFID_F_OMIT_ACTIONS", ufid_flags::OMIT_ACTIONS),
+    ] {
+        assert_eq!(
+            define(&h, name),
+            format!("(1 << {})", bit.trailing_zeros()),
+            "{name}"
+        );
+        assert!(bit.is_power_of_two());
+    }
+    // The stats structs: all __u64, in the order the emitters write them.
+    assert_eq!(
+        u64_fields(&h, "ovs_vport_stats"),
+        [
+            "rx_packets",
+            "tx_packets",
+            "rx_bytes",
+            "tx_bytes",
+            "rx_errors",
+            "tx_errors",
+            "rx_dropped",
+            "tx_dropped"
+        ]
+    );
+    assert_eq!(VPORT_STATS_LEN, 8 * 8);
+    assert_eq!(u64_fields(&h, "ovs_flow_stats"), ["n_packets", "n_bytes"]);
+    assert_eq!(FLOW_STATS_LEN, 2 * 8);
+}
+
+#[test]
+fn vport_flow_and_packet_commands_match_the_uapi_header() {
+    let Some(h) = header() else {
+        panic!("no unpacked linux-source-6.12; run scripts/kernel first");
+    };
+    for (name, value) in [
+        ("OVS_VPORT_CMD_NEW", vport_cmd::NEW),
+        ("OVS_VPORT_CMD_DEL", vport_cmd::DEL),
+        ("OVS_VPORT_CMD_GET", vport_cmd::GET),
+        ("OVS_VPORT_CMD_SET", vport_cmd::SET),
+        ("OVS_FLOW_CMD_NEW", flow_cmd::NEW),
+        ("OVS_FLOW_CMD_DEL", flow_cmd::DEL),
+        ("OVS_FLOW_CMD_GET", flow_cmd::GET),
+        ("OVS_FLOW_CMD_SET", flow_cmd::SET),
+        ("OVS_PACKET_CMD_MISS", packet_cmd::MISS),
+        ("OVS_PACKET_CMD_ACTION", packet_cmd::ACTION),
+        ("OVS_PACKET_CMD_EXECUTE", packet_cmd::EXECUTE),
+    ] {
+        assert_eq!(enum_index(&h, name), value as usize, "{name}");
+    }
+}
+
+#[test]
+fn vport_flow_and_packet_attributes_match_the_uapi_header() {
+    let Some(h) = header() else {
+        panic!("no unpacked linux-source-6.12; run scripts/kernel first");
+    };
+    let names = [
+        ("UNSPEC", vport_attr::UNSPEC),
+        ("PORT_NO", vport_attr::PORT_NO),
+        ("TYPE", vport_attr::TYPE),
+        ("NAME", vport_attr::NAME),
+        ("OPTIONS", vport_attr::OPTIONS),
+        ("UPCALL_PID", vport_attr::UPCALL_PID),
+        ("STATS", vport_attr::STATS),
+        ("PAD", vport_attr::PAD),
+        ("IFINDEX", vport_attr::IFINDEX),
+        ("NETNSID", vport_attr::NETNSID),
+        ("UPCALL_STATS", vport_attr::UPCALL_STATS),
+    ];
+    check_enum(&h, "VPORT_ATTR", &names, vport_attr::MAX);
+    let names = [
+        ("SUCCESS", vport_upcall_attr::SUCCESS),
+        ("FAIL", vport_upcall_attr::FAIL),
+    ];
+    check_enum(&h, "VPORT_UPCALL_ATTR", &names, vport_upcall_attr::MAX);
+    let names = [
+        ("UNSPEC", vport_type::UNSPEC as u16),
+        ("NETDEV", vport_type::NETDEV as u16),
+        ("INTERNAL", vport_type::INTERNAL as u16),
+        ("GRE", vport_type::GRE as u16),
+        ("VXLAN", vport_type::VXLAN as u16),
+        ("GENEVE", vport_type::GENEVE as u16),
+    ];
+    check_enum(&h, "VPORT_TYPE", &names, vport_type::MAX as u16);
+    let names = [
+        ("UNSPEC", flow_attr::UNSPEC),
+        ("KEY", flow_attr::KEY),
+        ("ACTIONS", flow_attr::ACTIONS),
+        ("STATS", flow_attr::STATS),
+        ("TCP_FLAGS", flow_attr::TCP_FLAGS),
+        ("USED", flow_attr::USED),
+        ("CLEAR", flow_attr::CLEAR),
+        ("MASK", flow_attr::MASK),
+        ("PROBE", flow_attr::PROBE),
+        ("UFID", flow_attr::UFID),
+        ("UFID_FLAGS", flow_attr::UFID_FLAGS),
+        ("PAD", flow_attr::PAD),
+    ];
+    check_enum(&h, "FLOW_ATTR", &names, flow_attr::MAX);
+    let names = [
+        ("UNSPEC", packet_attr::UNSPEC),
+        ("PACKET", packet_attr::PACKET),
+        ("KEY", packet_attr::KEY),
+        ("ACTIONS", packet_attr::ACTIONS),
+        ("USERDATA", packet_attr::USERDATA),
+        ("EGRESS_TUN_KEY", packet_attr::EGRESS_TUN_KEY),
+        ("UNUSED1", packet_attr::UNUSED1),
+        ("UNUSED2", packet_attr::UNUSED2),
+        ("PROBE", packet_attr::PROBE),
+        ("MRU", packet_attr::MRU),
+        ("LEN", packet_attr::LEN),
+        ("HASH", packet_attr::HASH),
+    ];
+    check_enum(&h, "PACKET_ATTR", &names, packet_attr::MAX);
+}

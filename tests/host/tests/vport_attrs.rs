@@ -138,6 +138,26 @@ fn short_integers_and_nests_are_erange() {
 }
 
 #[test]
+fn output_only_attributes_get_the_policy_length_checks() {
+    let short = [0u8; VPORT_STATS_LEN - 1];
+    let entries: [(u16, &[u8]); 1] = [(vport_attr::STATS, &short)];
+    let r = VportAttrs::parse(table(&entries)).unwrap_err();
+    assert_eq!((r.errno, r.attr), (Errno::ERANGE, Some(vport_attr::STATS)));
+    let entries: [(u16, &[u8]); 1] = [(vport_attr::UPCALL_STATS, &[1])];
+    let r = VportAttrs::parse(table(&entries)).unwrap_err();
+    assert_eq!(
+        (r.errno, r.attr),
+        (Errno::ERANGE, Some(vport_attr::UPCALL_STATS))
+    );
+    let full = [0u8; VPORT_STATS_LEN];
+    let entries: [(u16, &[u8]); 2] = [(vport_attr::STATS, &full), (vport_attr::UPCALL_STATS, &[])];
+    assert_eq!(
+        VportAttrs::parse(table(&entries)).unwrap(),
+        VportAttrs::default()
+    );
+}
+
+#[test]
 fn negative_ifindex_is_erange() {
     let neg = (-1i32).to_ne_bytes();
     let entries: [(u16, &[u8]); 1] = [(vport_attr::IFINDEX, &neg)];
