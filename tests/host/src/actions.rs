@@ -2,5 +2,9 @@
 
 #[path = "../../../actions/action.rs"]
 pub mod action;
+#[path = "../../../actions/csum.rs"]
+pub mod csum;
+#[path = "../../../actions/rewrite.rs"]
+pub mod rewrite;
 #[path = "../../../actions/validate.rs"]
 pub mod validate;
