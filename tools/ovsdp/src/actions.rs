@@ -1,0 +1,654 @@
+//! Datapath actions: ODP text <-> `OVS_ACTION_ATTR_*` netlink attributes
+//! (OVS: lib/odp-util.c, `odp_actions_from_string()` and
+//! `format_odp_actions()`).
+//!
+//! Encodings follow OVS byte for byte, including its quirks: `drop` alone
+//! is `OVS_ACTION_ATTR_DROP` with error 0, `userspace(..,userdata(..))` pads
+//! the cookie to at least 8 bytes, and `set(field(..))` becomes
+//! `OVS_ACTION_ATTR_SET_MASKED` unless every byte of the mask is set.
+//! Forms OVS prints but does not parse (`hash`, `push_mpls`, `pop_mpls`,
+//! `push_eth`, `psample`, `drop(N)`) are parsed too.
+
+use crate::attr::{self, Attr};
+use crate::key::{self, fmt_port, format_key_attr, format_mpls_lse, format_vlan_tci, Ports};
+use crate::text::{fmt_mac, hex, hex_alt, Cursor, ParseError};
+use crate::uapi::*;
+
+/// Deepest nesting of clone/sample/check_pkt_len accepted (`MAX_ODP_NESTED`).
+const MAX_NESTED: usize = 32;
+
+/// Parses a whole action list (`odp_actions_from_string()`).
+pub fn parse_actions(s: &str, ports: Option<&Ports>) -> Result<Vec<Attr>, ParseError> {
+    if s.trim().eq_ignore_ascii_case("drop") {
+        return Ok(vec![Attr::u32(OVS_ACTION_ATTR_DROP, 0)]);
+    }
+    let mut c = Cursor::new(s);
+    let mut out = Vec::new();
+    loop {
+        c.skip_delims();
+        if c.eof() {
+            break;
+        }
+        out.push(parse_action(&mut c, ports, 0)?);
+    }
+    Ok(out)
+}
+
+/// `parse_action_list()`: actions up to (not including) `)`.
+fn parse_list(c: &mut Cursor, ports: Option<&Ports>, depth: usize) -> Result<Vec<Attr>, ParseError> {
+    let mut out = Vec::new();
+    loop {
+        c.skip_delims();
+        if c.peek() == Some(b')') {
+            return Ok(out);
+        }
+        if c.eof() {
+            return Err(c.err("expected ')'"));
+        }
+        out.push(parse_action(c, ports, depth + 1)?);
+    }
+}
+
+fn hex_u32(c: &mut Cursor) -> Result<u32, ParseError> {
+    let start = c.pos;
+    let _ = c.eat("0x") || c.eat("0X");
+    let d = c.take_while(|b| b.is_ascii_hexdigit());
+    u32::from_str_radix(d, 16).map_err(|_| c.err_at(start, "expected a hex number"))
+}
+
+/// Parses `name=` fields of a struct-like action in any order.
+fn fields<'a>(c: &mut Cursor<'a>, allowed: &[&str], mut each: impl FnMut(&mut Cursor<'a>, &str) -> Result<(), ParseError>) -> Result<(), ParseError> {
+    loop {
+        if c.eat(")") {
+            return Ok(());
+        }
+        let s = c.pos;
+        let name = c.ident();
+        if !allowed.contains(&name) || !c.eat("=") {
+            return Err(c.err_at(s, format!("expected one of {}", allowed.join("=, ") + "=")));
+        }
+        each(c, name)?;
+        if c.eat(")") {
+            return Ok(());
+        }
+        c.expect(",")?;
+    }
+}
+
+fn mpls_lse(label: u64, tc: u64, ttl: u64, bos: u64) -> u32 {
+    ((label as u32) << 12) | ((tc as u32 & 7) << 9) | ((bos as u32 & 1) << 8) | (ttl as u32 & 0xff)
+}
+
+/// `parse_odp_action__()`: one action.
+pub fn parse_action(c: &mut Cursor, ports: Option<&Ports>, depth: usize) -> Result<Attr, ParseError> {
+    if depth >= MAX_NESTED {
+        return Err(c.err("actions nested too deeply"));
+    }
+    let start = c.pos;
+    if c.peek().map(|b| b.is_ascii_digit()).unwrap_or(false) {
+        return Ok(Attr::u32(OVS_ACTION_ATTR_OUTPUT, c.u32()?));
+    }
+    let word = c.ident();
+    let paren = c.eat("(");
+    let a = match (word, paren) {
+        ("trunc", true) => {
+            let n = c.u32()?;
+            c.expect(")")?;
+            Attr::u32(OVS_ACTION_ATTR_TRUNC, n)
+        }
+        ("recirc", true) => {
+            let n = c.u32()?;
+            c.expect(")")?;
+            Attr::u32(OVS_ACTION_ATTR_RECIRC, n)
+        }
+        ("meter", true) => {
+            let n = c.u32()?;
+            c.expect(")")?;
+            Attr::u32(OVS_ACTION_ATTR_METER, n)
+        }
+        ("drop", false) => Attr::u32(OVS_ACTION_ATTR_DROP, 0),
+        ("drop", true) => {
+            let n = c.u32()?;
+            c.expect(")")?;
+            Attr::u32(OVS_ACTION_ATTR_DROP, n)
+        }
+        ("pop_vlan", false) => Attr::flag(OVS_ACTION_ATTR_POP_VLAN),
+        ("pop_eth", false) => Attr::flag(OVS_ACTION_ATTR_POP_ETH),
+        ("ct_clear", false) => Attr::flag(OVS_ACTION_ATTR_CT_CLEAR),
+        ("pop_nsh", true) => {
+            c.expect(")")?;
+            Attr::flag(OVS_ACTION_ATTR_POP_NSH)
+        }
+        ("userspace", true) => parse_userspace(c)?,
+        ("set", true) => {
+            let (k, m) = key::parse_key_attr(c, ports)?;
+            c.expect(")")?;
+            let nested = matches!(k.ty(), OVS_KEY_ATTR_ENCAP | OVS_KEY_ATTR_TUNNEL | OVS_KEY_ATTR_NSH);
+            if !nested && m.value.len() == k.value.len() && !m.value.iter().all(|&b| b == 0xff) {
+                let mut v = k.value.clone();
+                v.extend_from_slice(&m.value);
+                Attr::nested(OVS_ACTION_ATTR_SET_MASKED, &[Attr::new(k.ty(), v)])
+            } else {
+                Attr::nested(OVS_ACTION_ATTR_SET, &[k])
+            }
+        }
+        ("push_vlan", true) => {
+            let (mut tpid, mut vid, mut pcp, mut cfi) = (ETH_TYPE_VLAN as u64, None, None, 1u64);
+            let s = c.pos;
+            fields(c, &["tpid", "vid", "pcp", "cfi"], |c, n| {
+                match n {
+                    "tpid" => tpid = c.u16()? as u64,
+                    "vid" => vid = Some(c.int_max(0xfff)?),
+                    "pcp" => pcp = Some(c.int_max(7)?),
+                    _ => cfi = c.int_max(1)?,
+                }
+                Ok(())
+            })?;
+            let (vid, pcp) = match (vid, pcp) {
+                (Some(v), Some(p)) => (v, p),
+                _ => return Err(c.err_at(s, "push_vlan needs vid= and pcp=")),
+            };
+            let tci = (vid as u16) | ((pcp as u16) << VLAN_PCP_SHIFT) | if cfi != 0 { VLAN_CFI } else { 0 };
+            let mut v = (tpid as u16).to_be_bytes().to_vec();
+            v.extend_from_slice(&tci.to_be_bytes());
+            Attr::new(OVS_ACTION_ATTR_PUSH_VLAN, v)
+        }
+        ("sample", true) => {
+            c.expect("sample=")?;
+            let s = c.pos;
+            let num = c.take_while(|b| b.is_ascii_digit() || b == b'.');
+            let pct: f64 = num.parse().map_err(|_| c.err_at(s, "expected a percentage"))?;
+            if !(0.0..=100.0).contains(&pct) {
+                return Err(c.err_at(s, "percentage must be within 0..100"));
+            }
+            c.expect("%,actions(")?;
+            let prob = (u32::MAX as f64 * (pct / 100.0) + 0.5).floor();
+            let prob = if prob <= 0.0 {
+                0
+            } else if prob >= u32::MAX as f64 {
+                u32::MAX
+            } else {
+                prob as u32
+            };
+            let list = parse_list(c, ports, depth)?;
+            c.expect("))")?;
+            Attr::nested(
+                OVS_ACTION_ATTR_SAMPLE,
+                &[
+                    Attr::u32(OVS_SAMPLE_ATTR_PROBABILITY, prob),
+                    Attr::nested(OVS_SAMPLE_ATTR_ACTIONS, &list),
+                ],
+            )
+        }
+        ("clone", true) => {
+            let list = parse_list(c, ports, depth)?;
+            c.expect(")")?;
+            Attr::nested(OVS_ACTION_ATTR_CLONE, &list)
+        }
+        ("check_pkt_len", true) => {
+            c.expect("size=")?;
+            let size = c.u16()?;
+            c.expect(",gt(")?;
+            let gt = if c.eat("drop") { Vec::new() } else { parse_list(c, ports, depth)? };
+            c.expect("),le(")?;
+            let le = if c.eat("drop") { Vec::new() } else { parse_list(c, ports, depth)? };
+            c.expect("))")?;
+            Attr::nested(
+                OVS_ACTION_ATTR_CHECK_PKT_LEN,
+                &[
+                    Attr::u16(OVS_CHECK_PKT_LEN_ATTR_PKT_LEN, size),
+                    Attr::nested(OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER, &gt),
+                    Attr::nested(OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL, &le),
+                ],
+            )
+        }
+        ("hash", true) => {
+            let s = c.pos;
+            let alg = match c.ident() {
+                "l4" => OVS_HASH_ALG_L4,
+                "sym_l4" => OVS_HASH_ALG_SYM_L4,
+                _ => return Err(c.err_at(s, "expected l4(N) or sym_l4(N)")),
+            };
+            c.expect("(")?;
+            let basis = c.u32()?;
+            c.expect("))")?;
+            let mut v = alg.to_ne_bytes().to_vec();
+            v.extend_from_slice(&basis.to_ne_bytes());
+            Attr::new(OVS_ACTION_ATTR_HASH, v)
+        }
+        ("push_mpls", true) | ("add_mpls", true) => {
+            let (mut l, mut tc, mut ttl, mut bos, mut et) = (0, 0, 0, 0, 0u16);
+            fields(c, &["label", "tc", "ttl", "bos", "eth_type"], |c, n| {
+                match n {
+                    "label" => l = c.int_max(0xfffff)?,
+                    "tc" => tc = c.int_max(7)?,
+                    "ttl" => ttl = c.int_max(255)?,
+                    "bos" => bos = c.int_max(1)?,
+                    _ => et = hex_u32(c)? as u16,
+                }
+                Ok(())
+            })?;
+            let mut v = mpls_lse(l, tc, ttl, bos).to_be_bytes().to_vec();
+            v.extend_from_slice(&et.to_be_bytes());
+            if word == "add_mpls" {
+                v.extend_from_slice(&0u16.to_ne_bytes());
+                Attr::new(OVS_ACTION_ATTR_ADD_MPLS, v)
+            } else {
+                Attr::new(OVS_ACTION_ATTR_PUSH_MPLS, v)
+            }
+        }
+        ("pop_mpls", true) => {
+            c.expect("eth_type=")?;
+            let et = hex_u32(c)? as u16;
+            c.expect(")")?;
+            Attr::new(OVS_ACTION_ATTR_POP_MPLS, et.to_be_bytes().to_vec())
+        }
+        ("push_eth", true) => {
+            let (mut src, mut dst) = ([0u8; 6], [0u8; 6]);
+            fields(c, &["src", "dst", "type"], |c, n| {
+                match n {
+                    "src" => src = c.mac()?,
+                    "dst" => dst = c.mac()?,
+                    _ => {
+                        c.int()?;
+                    }
+                }
+                Ok(())
+            })?;
+            let mut v = src.to_vec();
+            v.extend_from_slice(&dst);
+            Attr::new(OVS_ACTION_ATTR_PUSH_ETH, v)
+        }
+        ("ct", _) => parse_ct(c, paren)?,
+        ("psample", true) => {
+            let (mut group, mut cookie) = (None, None);
+            fields(c, &["group", "cookie"], |c, n| {
+                if n == "group" {
+                    group = Some(c.u32()?);
+                } else {
+                    let _ = c.eat("0x");
+                    cookie = Some(c.hex_bytes()?);
+                }
+                Ok(())
+            })?;
+            let mut kids = vec![Attr::u32(OVS_PSAMPLE_ATTR_GROUP, group.ok_or_else(|| c.err_at(start, "psample needs group="))?)];
+            if let Some(ck) = cookie {
+                kids.push(Attr::new(OVS_PSAMPLE_ATTR_COOKIE, ck));
+            }
+            Attr::nested(OVS_ACTION_ATTR_PSAMPLE, &kids)
+        }
+        (name, false) if ports.map(|p| p.by_name.contains_key(name)).unwrap_or(false) => {
+            let no = ports.and_then(|p| p.by_name.get(name).copied()).unwrap_or(0);
+            Attr::u32(OVS_ACTION_ATTR_OUTPUT, no)
+        }
+        _ => {
+            c.pos = start;
+            return Err(c.err(format!("unknown action '{word}'")));
+        }
+    };
+    Ok(a)
+}
+
+/// `parse_odp_userspace_action()`, without OVS's internal cookie forms.
+fn parse_userspace(c: &mut Cursor) -> Result<Attr, ParseError> {
+    c.expect("pid=")?;
+    let pid = c.u32()?;
+    let mut kids = vec![Attr::u32(OVS_USERSPACE_ATTR_PID, pid)];
+    let mut userdata = None;
+    let mut actions = false;
+    let mut tun_port = None;
+    while c.eat(",") {
+        if c.eat("userdata(") {
+            let mut d = c.hex_bytes()?;
+            c.expect(")")?;
+            if d.len() < 8 {
+                d.resize(8, 0);
+            }
+            userdata = Some(d);
+        } else if c.eat("actions") {
+            actions = true;
+        } else if c.eat("tunnel_out_port=") {
+            tun_port = Some(c.u32()?);
+        } else {
+            return Err(c.err("expected userdata(..), actions or tunnel_out_port="));
+        }
+    }
+    c.expect(")")?;
+    if let Some(d) = userdata {
+        kids.push(Attr::new(OVS_USERSPACE_ATTR_USERDATA, d));
+    }
+    if let Some(p) = tun_port {
+        kids.push(Attr::u32(OVS_USERSPACE_ATTR_EGRESS_TUN_PORT, p));
+    }
+    if actions {
+        kids.push(Attr::flag(OVS_USERSPACE_ATTR_ACTIONS));
+    }
+    Ok(Attr::nested(OVS_ACTION_ATTR_USERSPACE, &kids))
+}
+
+/// `parse_conntrack_action()` without `nat(...)`.
+fn parse_ct(c: &mut Cursor, paren: bool) -> Result<Attr, ParseError> {
+    let (mut commit, mut force, mut zone) = (false, false, 0u16);
+    let mut mark: Option<(u32, u32)> = None;
+    let mut label: Option<(u128, u128)> = None;
+    let (mut helper, mut timeout) = (None, None);
+    if paren {
+        loop {
+            c.skip_delims();
+            if c.eat(")") {
+                break;
+            }
+            let s = c.pos;
+            if c.eat("commit") {
+                commit = true;
+            } else if c.eat("force_commit") {
+                force = true;
+            } else if c.eat("zone=") {
+                zone = c.u16()?;
+            } else if c.eat("mark=") {
+                let v = hex_u32(c)?;
+                let m = if c.eat("/") { hex_u32(c)? } else { u32::MAX };
+                mark = Some((v, m));
+            } else if c.eat("label=") {
+                let v = parse_u128_hex(c)?;
+                let m = if c.eat("/") { parse_u128_hex(c)? } else { u128::MAX };
+                label = Some((v, m));
+            } else if c.eat("helper=") {
+                let h = c.take_while(|b| !b", \t\r\n)".contains(&b));
+                if h.is_empty() || h.len() > 15 {
+                    return Err(c.err_at(s, "helper name must be 1..15 characters"));
+                }
+                helper = Some(h.to_string());
+            } else if c.eat("timeout=") {
+                let h = c.take_while(|b| !b", \t\r\n)".contains(&b));
+                if h.is_empty() || h.len() > 31 {
+                    return Err(c.err_at(s, "timeout policy name must be 1..31 characters"));
+                }
+                timeout = Some(h.to_string());
+            } else if c.rest().starts_with("nat") {
+                return Err(c.err("ct(nat(...)) is not supported by ovsdp yet"));
+            } else {
+                return Err(c.err("expected commit, force_commit, zone=, mark=, label=, helper= or timeout="));
+            }
+        }
+        if commit && force {
+            return Err(c.err("ct: commit and force_commit are exclusive"));
+        }
+    }
+    let mut kids = Vec::new();
+    if commit {
+        kids.push(Attr::flag(OVS_CT_ATTR_COMMIT));
+    } else if force {
+        kids.push(Attr::flag(OVS_CT_ATTR_FORCE_COMMIT));
+    }
+    if zone != 0 {
+        kids.push(Attr::u16(OVS_CT_ATTR_ZONE, zone));
+    }
+    if let Some((v, m)) = mark.filter(|(_, m)| *m != 0) {
+        let mut b = v.to_ne_bytes().to_vec();
+        b.extend_from_slice(&m.to_ne_bytes());
+        kids.push(Attr::new(OVS_CT_ATTR_MARK, b));
+    }
+    if let Some((v, m)) = label.filter(|(_, m)| *m != 0) {
+        let mut b = u128_ne(v);
+        b.extend_from_slice(&u128_ne(m));
+        kids.push(Attr::new(OVS_CT_ATTR_LABELS, b));
+    }
+    if let Some(h) = helper {
+        kids.push(Attr::string(OVS_CT_ATTR_HELPER, &h));
+    }
+    if let Some(t) = timeout {
+        kids.push(Attr::string(OVS_CT_ATTR_TIMEOUT, &t));
+    }
+    Ok(Attr::nested(OVS_ACTION_ATTR_CT, &kids))
+}
+
+/// `ovs_u128` in host layout: low 64 bits first.
+fn u128_ne(v: u128) -> Vec<u8> {
+    let mut b = (v as u64).to_ne_bytes().to_vec();
+    b.extend_from_slice(&((v >> 64) as u64).to_ne_bytes());
+    b
+}
+
+fn u128_from_ne(b: &[u8]) -> u128 {
+    let lo = u64::from_ne_bytes(b[0..8].try_into().unwrap_or([0; 8]));
+    let hi = u64::from_ne_bytes(b[8..16].try_into().unwrap_or([0; 8]));
+    ((hi as u128) << 64) | lo as u128
+}
+
+fn parse_u128_hex(c: &mut Cursor) -> Result<u128, ParseError> {
+    let start = c.pos;
+    if c.eat("0x") || c.eat("0X") {
+        let d = c.take_while(|b| b.is_ascii_hexdigit());
+        return u128::from_str_radix(d, 16).map_err(|_| c.err_at(start, "expected a 128-bit hex number"));
+    }
+    Ok(c.int()? as u128)
+}
+
+/// `ds_put_hex()` of a u128.
+fn fmt_u128(v: u128) -> String {
+    hex_alt_u128(v)
+}
+
+fn hex_alt_u128(v: u128) -> String {
+    if v == 0 {
+        "0".into()
+    } else {
+        format!("{v:#x}")
+    }
+}
+
+// ---------------------------------------------------------------------
+// Printing
+
+/// `format_odp_actions()`: `drop` for an empty list.
+pub fn format_actions(actions: &[u8], ports: Option<&Ports>) -> String {
+    if actions.is_empty() {
+        return "drop".into();
+    }
+    match attr::parse(actions) {
+        Ok(list) => list.iter().map(|a| format_action(a, ports)).collect::<Vec<_>>().join(","),
+        Err(_) => format!("<bad actions: {}>", hex(actions)),
+    }
+}
+
+/// `format_generic_odp_action()`.
+fn generic(a: &Attr) -> String {
+    let mut s = format!("action{}", a.ty());
+    if !a.value.is_empty() {
+        s.push('(');
+        s.push_str(&a.value.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" "));
+        s.push(')');
+    }
+    s
+}
+
+/// Expected payload size of fixed-size actions (`odp_action_len()`).
+fn action_len(ty: u16) -> Option<usize> {
+    Some(match ty {
+        OVS_ACTION_ATTR_OUTPUT
+        | OVS_ACTION_ATTR_TRUNC
+        | OVS_ACTION_ATTR_RECIRC
+        | OVS_ACTION_ATTR_METER
+        | OVS_ACTION_ATTR_DROP => 4,
+        OVS_ACTION_ATTR_PUSH_VLAN => 4,
+        OVS_ACTION_ATTR_POP_VLAN | OVS_ACTION_ATTR_POP_ETH | OVS_ACTION_ATTR_CT_CLEAR | OVS_ACTION_ATTR_POP_NSH => 0,
+        OVS_ACTION_ATTR_HASH => 8,
+        OVS_ACTION_ATTR_PUSH_MPLS => 6,
+        OVS_ACTION_ATTR_POP_MPLS => 2,
+        OVS_ACTION_ATTR_PUSH_ETH => 12,
+        OVS_ACTION_ATTR_ADD_MPLS => 8,
+        _ => return None,
+    })
+}
+
+fn rd_u32(b: &[u8]) -> u32 {
+    u32::from_ne_bytes([b[0], b[1], b[2], b[3]])
+}
+
+/// `format_odp_action()`.
+pub fn format_action(a: &Attr, ports: Option<&Ports>) -> String {
+    let ty = a.ty();
+    let v = &a.value;
+    if let Some(exp) = action_len(ty) {
+        if v.len() != exp {
+            return format!("bad length {}, expected {exp} for: {}", v.len(), generic(a));
+        }
+    }
+    let kids = || a.children().unwrap_or_default();
+    match ty {
+        OVS_ACTION_ATTR_OUTPUT => fmt_port(ports, rd_u32(v)),
+        OVS_ACTION_ATTR_METER => format!("meter({})", rd_u32(v)),
+        OVS_ACTION_ATTR_TRUNC => format!("trunc({})", rd_u32(v)),
+        OVS_ACTION_ATTR_RECIRC => format!("recirc({})", hex_alt(rd_u32(v) as u64)),
+        OVS_ACTION_ATTR_DROP => match rd_u32(v) {
+            0 => "drop".into(),
+            n => format!("drop({n})"),
+        },
+        OVS_ACTION_ATTR_POP_VLAN => "pop_vlan".into(),
+        OVS_ACTION_ATTR_POP_ETH => "pop_eth".into(),
+        OVS_ACTION_ATTR_CT_CLEAR => "ct_clear".into(),
+        OVS_ACTION_ATTR_POP_NSH => "pop_nsh()".into(),
+        OVS_ACTION_ATTR_HASH => {
+            let (alg, basis) = (rd_u32(v), rd_u32(&v[4..]));
+            match alg {
+                OVS_HASH_ALG_L4 => format!("hash(l4({basis}))"),
+                OVS_HASH_ALG_SYM_L4 => format!("hash(sym_l4({basis}))"),
+                _ => format!("hash(Unknown hash algorithm({alg}))"),
+            }
+        }
+        OVS_ACTION_ATTR_PUSH_VLAN => {
+            let tpid = u16::from_be_bytes([v[0], v[1]]);
+            let tci = u16::from_be_bytes([v[2], v[3]]);
+            let mut s = "push_vlan(".to_string();
+            if tpid != ETH_TYPE_VLAN {
+                s.push_str(&format!("tpid=0x{tpid:04x},"));
+            }
+            s.push_str(&format_vlan_tci(tci, 0xffff, false));
+            s.push(')');
+            s
+        }
+        OVS_ACTION_ATTR_PUSH_MPLS | OVS_ACTION_ATTR_ADD_MPLS => {
+            let lse = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
+            let et = u16::from_be_bytes([v[4], v[5]]);
+            let name = if ty == OVS_ACTION_ATTR_ADD_MPLS { "add_mpls" } else { "push_mpls" };
+            format!("{name}({},eth_type=0x{et:x})", format_mpls_lse(lse))
+        }
+        OVS_ACTION_ATTR_POP_MPLS => format!("pop_mpls(eth_type=0x{:x})", u16::from_be_bytes([v[0], v[1]])),
+        OVS_ACTION_ATTR_PUSH_ETH => format!("push_eth(src={},dst={})", fmt_mac(&v[0..6]), fmt_mac(&v[6..12])),
+        OVS_ACTION_ATTR_CLONE => format!("clone({})", format_actions(v, ports)),
+        OVS_ACTION_ATTR_SAMPLE => {
+            let k = kids();
+            let (Some(p), Some(acts)) = (
+                attr::find(&k, OVS_SAMPLE_ATTR_PROBABILITY).and_then(|a| a.get_u32()),
+                attr::find(&k, OVS_SAMPLE_ATTR_ACTIONS),
+            ) else {
+                return "sample(error)".into();
+            };
+            let pct = 100.0 * p as f64 / u32::MAX as f64;
+            format!("sample(sample={pct:.1}%,actions({}))", format_actions(&acts.value, ports))
+        }
+        OVS_ACTION_ATTR_CHECK_PKT_LEN => {
+            let k = kids();
+            let (Some(size), Some(gt), Some(le)) = (
+                attr::find(&k, OVS_CHECK_PKT_LEN_ATTR_PKT_LEN).and_then(|a| a.get_u16()),
+                attr::find(&k, OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER),
+                attr::find(&k, OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL),
+            ) else {
+                return "check_pkt_len(error)".into();
+            };
+            format!(
+                "check_pkt_len(size={size},gt({}),le({}))",
+                format_actions(&gt.value, ports),
+                format_actions(&le.value, ports)
+            )
+        }
+        OVS_ACTION_ATTR_USERSPACE => {
+            let k = kids();
+            let Some(pid) = attr::find(&k, OVS_USERSPACE_ATTR_PID).and_then(|a| a.get_u32()) else {
+                return "userspace(error)".into();
+            };
+            let mut s = format!("userspace(pid={pid}");
+            if let Some(ud) = attr::find(&k, OVS_USERSPACE_ATTR_USERDATA) {
+                s.push_str(&format!(",userdata({})", hex(&ud.value)));
+            }
+            if attr::find(&k, OVS_USERSPACE_ATTR_ACTIONS).is_some() {
+                s.push_str(",actions");
+            }
+            if let Some(p) = attr::find(&k, OVS_USERSPACE_ATTR_EGRESS_TUN_PORT).and_then(|a| a.get_u32()) {
+                s.push_str(&format!(",tunnel_out_port={}", fmt_port(ports, p)));
+            }
+            s.push(')');
+            s
+        }
+        OVS_ACTION_ATTR_SET => match kids().first() {
+            Some(k) => format!("set({})", format_key_attr(k, None, None, true)),
+            None => "set()".into(),
+        },
+        OVS_ACTION_ATTR_SET_MASKED => match kids().first() {
+            Some(k) if k.value.len() % 2 == 0 && k.value.len() / 2 <= 40 => {
+                let half = k.value.len() / 2;
+                let key = Attr::new(k.ty(), k.value[..half].to_vec());
+                let mask = Attr::new(k.ty(), k.value[half..].to_vec());
+                format!("set({})", format_key_attr(&key, Some(&mask), None, false))
+            }
+            Some(k) => format!("set({})", format_key_attr(k, None, None, false)),
+            None => "set()".into(),
+        },
+        OVS_ACTION_ATTR_CT => format_ct(&kids()),
+        OVS_ACTION_ATTR_PSAMPLE => {
+            let k = kids();
+            let group = attr::find(&k, OVS_PSAMPLE_ATTR_GROUP).and_then(|a| a.get_u32()).unwrap_or(0);
+            let mut s = format!("psample(group={group}");
+            if let Some(ck) = attr::find(&k, OVS_PSAMPLE_ATTR_COOKIE) {
+                s.push_str(&format!(",cookie=0x{}", hex(&ck.value)));
+            }
+            s.push(')');
+            s
+        }
+        _ => generic(a),
+    }
+}
+
+/// `format_odp_conntrack_action()` (NAT shown as its raw attribute).
+fn format_ct(k: &[Attr]) -> String {
+    let mut parts = Vec::new();
+    if attr::find(k, OVS_CT_ATTR_COMMIT).is_some() {
+        parts.push("commit".to_string());
+    }
+    if attr::find(k, OVS_CT_ATTR_FORCE_COMMIT).is_some() {
+        parts.push("force_commit".to_string());
+    }
+    if let Some(z) = attr::find(k, OVS_CT_ATTR_ZONE).and_then(|a| a.get_u16()).filter(|z| *z != 0) {
+        parts.push(format!("zone={z}"));
+    }
+    if let Some(m) = attr::find(k, OVS_CT_ATTR_MARK).filter(|m| m.value.len() == 8) {
+        parts.push(format!(
+            "mark={}/{}",
+            hex_alt(rd_u32(&m.value) as u64),
+            hex_alt(rd_u32(&m.value[4..]) as u64)
+        ));
+    }
+    if let Some(l) = attr::find(k, OVS_CT_ATTR_LABELS).filter(|l| l.value.len() == 32) {
+        let (v, m) = (u128_from_ne(&l.value[..16]), u128_from_ne(&l.value[16..]));
+        let mut s = format!("label={}", fmt_u128(v));
+        if m != u128::MAX {
+            s.push_str(&format!("/{}", fmt_u128(m)));
+        }
+        parts.push(s);
+    }
+    if let Some(h) = attr::find(k, OVS_CT_ATTR_HELPER) {
+        parts.push(format!("helper={}", h.get_string()));
+    }
+    if let Some(t) = attr::find(k, OVS_CT_ATTR_TIMEOUT) {
+        parts.push(format!("timeout={}", t.get_string()));
+    }
+    if let Some(n) = attr::find(k, OVS_CT_ATTR_NAT) {
+        parts.push(format!("nat<{}>", hex(&n.value)));
+    }
+    if parts.is_empty() {
+        "ct".into()
+    } else {
+        format!("ct({})", parts.join(","))
+    }
+}
