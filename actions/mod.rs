@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Flow actions: validated once into a typed list, dumped back to netlink.
+//! Flow actions: validated once into a typed list, dumped back to netlink, and executed.
 //!
-//! Upstream counterpart: the action parts of `net/openvswitch/flow_netlink.c`. Pure and
-//! shared with the host crate, where they are tested.
+//! Upstream counterpart: the action parts of `net/openvswitch/flow_netlink.c` and
+//! `net/openvswitch/actions.c`. All but `execute` are pure and shared with the host crate,
+//! where they are tested.
 
-// Not called yet: see `flow/mod.rs`.
-#[expect(dead_code, unreachable_pub)]
+// Pure modules: `pub` items for the host crate, unreachable from outside here; some
+// helpers only the host tests call.
+#[allow(dead_code, unreachable_pub)]
 pub(crate) mod action;
-#[expect(dead_code, unreachable_pub)]
+#[allow(dead_code, unreachable_pub)]
+pub(crate) mod csum;
+#[allow(dead_code, unreachable_pub)]
+pub(crate) mod rewrite;
+#[allow(dead_code, unreachable_pub)]
 pub(crate) mod validate;
+
+pub(crate) mod execute;

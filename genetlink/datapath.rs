@@ -1,24 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The `ovs_datapath` family: `OVS_DP_CMD_*`.
 //!
-//! Upstream counterpart: `ovs_dp_cmd_{new,del,get,set,dump}`, `datapath_policy` and
-//! `dp_datapath_genl_family` in `net/openvswitch/datapath.c`. Same name, version, attribute
-//! numbers, policy, permissions and multicast group as upstream.
-//!
-//! Only GET exists so far. No command can create a datapath yet (NEW comes with the core
-//! datapath work), so a GET names a datapath that cannot exist and a dump lists none.
-//! Unregistered commands get `EOPNOTSUPP` from genetlink itself.
+//! Upstream counterpart: `ovs_dp_cmd_{new,del,get,set,dump}`, `ovs_dp_cmd_fill_info`,
+//! `datapath_policy` and `dp_datapath_genl_family` in `net/openvswitch/datapath.c`. Same
+//! name, version, attribute numbers, policy, permissions and multicast group as upstream.
+
+use core::sync::atomic::Ordering;
+
+use core::ffi::CStr;
 
 use kernel::prelude::*;
+use kernel::sync::Arc;
 
-use super::dp_attrs::{dp_selector, ovs_header_dp_ifindex, DpSelector};
-use super::uapi::{dp_attr, dp_cmd, IFNAMSIZ, MASKS_CACHE_SIZE_MAX};
+use super::dp_attrs::{dp_selector, ovs_header_dp_ifindex, DpAttrs, DpSelector};
+use super::errno::{Errno, Rejection};
+use super::nla::AttrWriter;
+use super::uapi::{dp_attr, dp_cmd, dp_feature, IFNAMSIZ, MASKS_CACHE_SIZE_MAX};
 use super::uapi::{
     OVS_DATAPATH_FAMILY, OVS_DATAPATH_MCGROUP, OVS_DATAPATH_VERSION, OVS_HEADER_LEN,
 };
-use crate::net::genl::{errno_to_error, DoIt, Dump, DumpCursor, FamilySpec, McGroup, Op};
-use crate::net::genl::{Permission, Request};
+use crate::datapath::{self, stat, Datapath, NewDatapath};
+use crate::net::genl::{errno_to_error, DoIt, Dump, DumpCursor, DumpSkb, FamilyHandle};
+use crate::net::genl::{FamilySpec, McGroup, Op, Permission, Request};
 use crate::net::policy::Policy;
+use crate::net::skb::nr_cpu_ids;
+use crate::net::sync::{ovs_lock, OvsLock, RcuBox, RcuReader};
 
 /// Upstream's `datapath_policy`, entry for entry.
 static POLICY: [Policy; dp_attr::MAX as usize + 1] = [
@@ -34,11 +40,18 @@ static POLICY: [Policy; dp_attr::MAX as usize + 1] = [
     Policy::s32_min(0),                                // IFINDEX
 ];
 
-static OPS: [Op; 1] = [Op::new(dp_cmd::GET, Permission::Anyone)
-    .doit::<Get>()
-    .dump::<Get>()];
+static OPS: [Op; 4] = [
+    Op::new(dp_cmd::NEW, Permission::NetnsAdmin).doit::<New>(),
+    Op::new(dp_cmd::DEL, Permission::NetnsAdmin).doit::<Del>(),
+    Op::new(dp_cmd::GET, Permission::Anyone)
+        .doit::<Get>()
+        .dump::<Get>(),
+    Op::new(dp_cmd::SET, Permission::NetnsAdmin).doit::<Set>(),
+];
 
 static MCGRPS: [McGroup; 1] = [McGroup::new(OVS_DATAPATH_MCGROUP)];
+
+pub(crate) static HANDLE: FamilyHandle = FamilyHandle::new();
 
 pub(super) static FAMILY: FamilySpec = FamilySpec {
     name: OVS_DATAPATH_FAMILY,
@@ -48,26 +61,219 @@ pub(super) static FAMILY: FamilySpec = FamilySpec {
     ops: &OPS,
     mcgrps: &MCGRPS,
     resv_start_op: dp_cmd::SET + 1,
+    handle: &HANDLE,
 };
+
+/// Room for a reply: name, stats, megaflow stats, features, cache size and per-CPU pids.
+fn reply_size() -> usize {
+    256 + nr_cpu_ids() * 4
+}
+
+/// Upstream's `lookup_datapath()`: by name if given, else by the header's ifindex.
+pub(super) fn lookup<'a>(req: &Request<'_>, lock: &'a OvsLock) -> Result<&'a Arc<Datapath>> {
+    let dp_ifindex = ovs_header_dp_ifindex(req.user_header()).map_err(errno_to_error)?;
+    let selector = dp_selector(|n| req.attr(n), dp_ifindex).map_err(|r| req.reject(r))?;
+    let found = match selector {
+        DpSelector::Name(name) => {
+            let mut buf = [0u8; IFNAMSIZ];
+            let Some(dst) = buf.get_mut(..name.len()) else {
+                return Err(ENODEV);
+            };
+            dst.copy_from_slice(name.as_bytes());
+            let name = CStr::from_bytes_until_nul(&buf).map_err(|_| ENODEV)?;
+            datapath::find_by_name(req.net(), name, lock)
+        }
+        DpSelector::Ifindex(i) => datapath::find_by_ifindex(req.net(), i, lock),
+    };
+    found.ok_or(ENODEV)
+}
+
+/// `ovs_dp_cmd_fill_info()`'s attributes.
+fn fill(dp: &Datapath, r: &impl RcuReader, w: &mut AttrWriter<'_>) -> Result<(), Errno> {
+    let name = dp.name().to_str().map_err(|_| Errno::EINVAL)?;
+    w.put_string(dp_attr::NAME, name)?;
+    let mut stats = [0u8; 32];
+    for (chunk, v) in stats.chunks_exact_mut(8).zip([
+        dp.stats.sum(stat::HIT),
+        dp.stats.sum(stat::MISSED),
+        dp.stats.sum(stat::LOST),
+        dp.flows.count() as u64,
+    ]) {
+        chunk.copy_from_slice(&v.to_ne_bytes());
+    }
+    w.put_64bit(dp_attr::STATS, &stats, dp_attr::PAD)?;
+    // struct ovs_dp_megaflow_stats: n_mask_hit, n_masks (u32) + pad, n_cache_hit, pad.
+    let mut mf = [0u8; 32];
+    mf[..8].copy_from_slice(&dp.stats.sum(stat::MASK_HIT).to_ne_bytes());
+    mf[8..12].copy_from_slice(&(dp.flows.mask_count(r) as u32).to_ne_bytes());
+    mf[16..24].copy_from_slice(&dp.stats.sum(stat::CACHE_HIT).to_ne_bytes());
+    w.put_64bit(dp_attr::MEGAFLOW_STATS, &mf, dp_attr::PAD)?;
+    let features = dp.user_features.load(Ordering::Relaxed);
+    w.put_u32(dp_attr::USER_FEATURES, features)?;
+    w.put_u32(
+        dp_attr::MASKS_CACHE_SIZE,
+        dp.masks_cache_size.load(Ordering::Relaxed),
+    )?;
+    if features & dp_feature::DISPATCH_UPCALL_PER_CPU != 0 {
+        if let Some(pids) = dp.per_cpu_pids.get(r) {
+            let n = pids.len().min(nr_cpu_ids());
+            let mut buf = [0u8; 4 * 64];
+            let n = n.min(64);
+            for (chunk, p) in buf.chunks_exact_mut(4).zip(pids.iter().take(n)) {
+                chunk.copy_from_slice(&p.to_ne_bytes());
+            }
+            w.put(dp_attr::PER_CPU_PIDS, &buf[..n * 4])?;
+        }
+    }
+    Ok(())
+}
+
+fn build_reply(
+    req: &Request<'_>,
+    dp: &Datapath,
+    cmd: u8,
+    lock: &OvsLock,
+) -> Result<crate::net::genl::Message> {
+    let mut msg = req.new_reply(reply_size(), cmd, dp.ifindex())?;
+    msg.put_attrs(|w| fill(dp, lock, w))?;
+    Ok(msg)
+}
+
+/// Reads `OVS_DP_ATTR_PER_CPU_PIDS` into a vector (upstream's `ovs_dp_set_upcall_portids`).
+fn per_cpu_pids(req: &Request<'_>) -> Result<Option<RcuBox<KVec<u32>>>> {
+    let Some(raw) = req.attr(dp_attr::PER_CPU_PIDS) else {
+        return Ok(None);
+    };
+    if raw.is_empty() || raw.len() % 4 != 0 {
+        return Err(req.reject(Rejection::new(
+            Errno::EINVAL,
+            c"Per-CPU upcall PIDs must be a non-empty array of u32",
+            Some(dp_attr::PER_CPU_PIDS),
+        )));
+    }
+    let mut pids = KVec::with_capacity(raw.len() / 4, GFP_KERNEL)?;
+    for c in raw.chunks_exact(4) {
+        pids.push(u32::from_ne_bytes([c[0], c[1], c[2], c[3]]), GFP_KERNEL)?;
+    }
+    Ok(Some(RcuBox::new(pids, GFP_KERNEL)?))
+}
+
+/// `ovs_dp_change()`: features, mask cache size and per-CPU pids of a NEW or SET.
+fn change(dp: &Datapath, attrs: &DpAttrs<'_>, pids: Option<RcuBox<KVec<u32>>>, lock: &OvsLock) {
+    if let Some(f) = attrs.user_features {
+        dp.user_features.store(f, Ordering::Relaxed);
+    }
+    if let Some(size) = attrs.masks_cache_size {
+        dp.masks_cache_size.store(size, Ordering::Relaxed);
+    }
+    if let Some(p) = pids {
+        dp.per_cpu_pids.replace(Some(p), lock);
+    }
+}
+
+/// `OVS_DP_CMD_NEW`.
+struct New;
+
+impl DoIt for New {
+    fn doit(req: &Request<'_>) -> Result {
+        let attrs = DpAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
+        let (Some(name), Some(upcall_pid)) = (attrs.name, attrs.upcall_pid) else {
+            return Err(req.reject(Rejection::new(
+                Errno::EINVAL,
+                c"New datapath needs a name and an upcall PID",
+                None,
+            )));
+        };
+        let mut cname = [0u8; IFNAMSIZ];
+        cname
+            .get_mut(..name.len())
+            .ok_or(EINVAL)?
+            .copy_from_slice(name.as_bytes());
+        let cname = CStr::from_bytes_until_nul(&cname).map_err(|_| EINVAL)?;
+        let mut upcall_pids = KVec::with_capacity(1, GFP_KERNEL)?;
+        upcall_pids.push(upcall_pid, GFP_KERNEL)?;
+        let pids = per_cpu_pids(req)?;
+        let net = req.net();
+
+        let mut lock = ovs_lock();
+        if datapath::find_by_name(net, cname, &lock).is_some() {
+            return Err(EEXIST);
+        }
+        let dp = datapath::create(
+            NewDatapath {
+                name: cname,
+                net,
+                upcall_pids,
+                user_features: 0,
+                masks_cache_size: 256,
+            },
+            &mut lock,
+        )
+        .map_err(|e| if e == EBUSY { EEXIST } else { e })?;
+        change(&dp, &attrs, pids, &lock);
+        let msg = build_reply(req, &dp, dp_cmd::NEW, &lock)?;
+        req.notify(msg);
+        Ok(())
+    }
+}
+
+/// `OVS_DP_CMD_DEL`.
+struct Del;
+
+impl DoIt for Del {
+    fn doit(req: &Request<'_>) -> Result {
+        let mut lock = ovs_lock();
+        let dp = lookup(req, &lock)?.clone();
+        let msg = build_reply(req, &dp, dp_cmd::DEL, &lock)?;
+        datapath::destroy(&dp, &mut lock);
+        drop(lock);
+        req.notify(msg);
+        Ok(())
+    }
+}
+
+/// `OVS_DP_CMD_SET`.
+struct Set;
+
+impl DoIt for Set {
+    fn doit(req: &Request<'_>) -> Result {
+        let attrs = DpAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
+        let pids = per_cpu_pids(req)?;
+        let lock = ovs_lock();
+        let dp = lookup(req, &lock)?.clone();
+        change(&dp, &attrs, pids, &lock);
+        let msg = build_reply(req, &dp, dp_cmd::SET, &lock)?;
+        req.notify(msg);
+        Ok(())
+    }
+}
 
 /// `OVS_DP_CMD_GET`.
 struct Get;
 
 impl DoIt for Get {
     fn doit(req: &Request<'_>) -> Result {
-        let dp_ifindex = ovs_header_dp_ifindex(req.user_header()).map_err(errno_to_error)?;
-        let selector = dp_selector(|n| req.attr(n), dp_ifindex).map_err(|r| req.reject(r))?;
-        // Upstream's lookup_datapath(): ENODEV for a datapath that does not exist, which
-        // until OVS_DP_CMD_NEW lands is every one.
-        match selector {
-            DpSelector::Name(_) | DpSelector::Ifindex(_) => Err(ENODEV),
-        }
+        let lock = ovs_lock();
+        let dp = lookup(req, &lock)?;
+        let msg = build_reply(req, dp, dp_cmd::GET, &lock)?;
+        drop(lock);
+        req.reply(msg)
     }
 }
 
 impl Dump for Get {
-    fn dump(_dump: &mut DumpCursor<'_>) -> Result {
-        // No datapath exists, so the dump is complete at once: adding nothing ends it.
+    fn dump(cursor: &mut DumpCursor<'_>, skb: &mut DumpSkb) -> Result {
+        let net = cursor.net();
+        let lock = ovs_lock();
+        let skip = cursor.position()[0] as usize;
+        let mut done = skip;
+        for dp in datapath::in_net(net, &lock).skip(skip) {
+            if !cursor.entry(skb, dp_cmd::GET, dp.ifindex(), |w| fill(dp, &lock, w))? {
+                break;
+            }
+            done += 1;
+        }
+        cursor.position()[0] = done as _;
         Ok(())
     }
 }

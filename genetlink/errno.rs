@@ -14,6 +14,8 @@ impl Errno {
     pub const EOVERFLOW: Errno = Errno(75);
     pub const EMSGSIZE: Errno = Errno(90);
     pub const EOPNOTSUPP: Errno = Errno(95);
+    pub const EAFNOSUPPORT: Errno = Errno(97);
+    pub const ENOTCONN: Errno = Errno(107);
 }
 
 /// An errno with the extack message that explains it to the user.

@@ -13,18 +13,23 @@ pub(crate) mod dp_attrs;
 // use every one.
 #[allow(dead_code, unreachable_pub)]
 pub(crate) mod errno;
-#[expect(
-    unreachable_pub,
-    dead_code,
-    reason = "the codec is for nested keys and actions, which the core datapath adds; \
-              until then only the host crate exercises it"
-)]
+#[allow(unreachable_pub, dead_code)]
 pub(crate) mod nla;
 // A complete copy of the ABI's numbers: not every one has a user in the module.
 #[allow(dead_code, unreachable_pub)]
 pub(crate) mod uapi;
 
-mod datapath;
+#[allow(dead_code, unreachable_pub)]
+pub(crate) mod flow_attrs;
+#[allow(dead_code, unreachable_pub)]
+pub(crate) mod packet_attrs;
+#[allow(dead_code, unreachable_pub)]
+pub(crate) mod vport_attrs;
+
+pub(crate) mod datapath;
+pub(crate) mod flow;
+pub(crate) mod packet;
+pub(crate) mod vport;
 
 use kernel::prelude::*;
 
@@ -32,28 +37,31 @@ use crate::net::genl::Registration;
 
 /// The registered families; dropping this unregisters them, in reverse order.
 pub(crate) struct Families {
-    _datapath: Registration,
+    _regs: [Registration; 4],
 }
 
 impl Families {
     pub(crate) fn register(module: &'static ThisModule) -> Result<Self> {
-        let datapath = Registration::register(&datapath::FAMILY, module).inspect_err(|e| {
-            if *e == EEXIST {
-                pr_err!(
-                    "generic netlink family {} is already registered: unload openvswitch.ko \
-                     (rmmod openvswitch) before loading openvswitch_rs\n",
-                    datapath::FAMILY.name
-                );
-            } else {
-                pr_err!(
-                    "cannot register family {}: {:?}\n",
-                    datapath::FAMILY.name,
-                    e
-                );
-            }
-        })?;
+        let reg = |spec: &'static crate::net::genl::FamilySpec| {
+            Registration::register(spec, module).inspect_err(|e| {
+                if *e == EEXIST {
+                    pr_err!(
+                        "generic netlink family {} is already registered: unload openvswitch.ko \
+                         (rmmod openvswitch) before loading openvswitch_rs\n",
+                        spec.name
+                    );
+                } else {
+                    pr_err!("cannot register family {}: {:?}\n", spec.name, e);
+                }
+            })
+        };
+        // Upstream's order: datapath, vport, flow, packet.
+        let dp = reg(&datapath::FAMILY)?;
+        let vport = reg(&vport::FAMILY)?;
+        let flow = reg(&flow::FAMILY)?;
+        let packet = reg(&packet::FAMILY)?;
         Ok(Self {
-            _datapath: datapath,
+            _regs: [dp, vport, flow, packet],
         })
     }
 }

@@ -8,14 +8,18 @@
 
 use core::marker::PhantomData;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::error::to_result;
-use kernel::ffi::{c_int, c_long};
+use kernel::ffi::{c_int, c_long, c_void};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
+use super::netdev::NetNs;
 use super::policy::Policy;
+use super::skb::SkBuff;
 use crate::genetlink::errno::{Errno, Rejection};
+use crate::genetlink::nla::AttrWriter;
 use crate::sys;
 
 /// `GENL_NAMSIZ`: family and multicast group names, NUL included.
@@ -45,7 +49,7 @@ pub(crate) trait DoIt {
 /// A command handler for a dump (`NLM_F_DUMP`), which may be called many times, once per
 /// reply skb, until it adds nothing.
 pub(crate) trait Dump {
-    fn dump(dump: &mut DumpCursor<'_>) -> Result;
+    fn dump(dump: &mut DumpCursor<'_>, skb: &mut DumpSkb) -> Result;
 }
 
 /// Who may run a command, as `genl_ops.flags`.
@@ -54,10 +58,6 @@ pub(crate) enum Permission {
     /// Anyone (upstream's GET commands).
     Anyone,
     /// CAP_NET_ADMIN in the user namespace owning the request's netns (`GENL_UNS_ADMIN_PERM`).
-    #[expect(
-        dead_code,
-        reason = "for NEW, DEL and SET, which the core datapath adds"
-    )]
     NetnsAdmin,
 }
 
@@ -129,6 +129,33 @@ pub(crate) struct FamilySpec {
     pub(crate) mcgrps: &'static [McGroup],
     /// Commands below this number keep the lax legacy validation (`resv_start_op`).
     pub(crate) resv_start_op: u8,
+    /// Where the registered family can be found by code that has no request at hand
+    /// (upcalls, notifications from work items).
+    pub(crate) handle: &'static FamilyHandle,
+}
+
+/// The registered family of a [`FamilySpec`], for building messages outside a request.
+///
+/// # Invariants
+///
+/// `family` is null or the registered family of the spec owning this handle; it is set
+/// after registration and cleared before unregistration. The module destroys every
+/// datapath (the only users) before it unregisters its families.
+pub(crate) struct FamilyHandle {
+    family: AtomicPtr<sys::genl_family>,
+}
+
+impl FamilyHandle {
+    pub(crate) const fn new() -> Self {
+        // INVARIANT: null.
+        Self {
+            family: AtomicPtr::new(core::ptr::null_mut()),
+        }
+    }
+
+    fn get(&self) -> Option<NonNull<sys::genl_family>> {
+        NonNull::new(self.family.load(Ordering::Acquire))
+    }
 }
 
 /// A registered family; unregistered when dropped.
@@ -139,6 +166,7 @@ pub(crate) struct FamilySpec {
 /// it lives in its own allocation, so its address is stable while the kernel holds it.
 pub(crate) struct Registration {
     family: Pin<KBox<Opaque<sys::genl_family>>>,
+    handle: &'static FamilyHandle,
 }
 
 // SAFETY: The kernel reads and writes the family only under its own locks (genl_mutex);
@@ -173,13 +201,22 @@ impl Registration {
         // The family is pinned in its own allocation and unregistered in `drop`.
         // SAFETY: `family` is fully initialised, its tables are `'static`, and it outlives use.
         to_result(unsafe { sys::genl_register_family(family.get()) })?;
+        // INVARIANT (of the handle): registered, stays so until `drop` clears the handle.
+        spec.handle.family.store(family.get(), Ordering::Release);
         // INVARIANT: registered just above; the allocation is pinned.
-        Ok(Self { family })
+        Ok(Self {
+            family,
+            handle: spec.handle,
+        })
     }
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
+        // INVARIANT (of the handle): cleared before unregistration.
+        self.handle
+            .family
+            .store(core::ptr::null_mut(), Ordering::Release);
         // Unregistering waits for running handlers, so nothing uses it afterwards.
         // SAFETY: By the type invariant the family is registered.
         unsafe { sys::genl_unregister_family(self.family.get()) };
@@ -230,6 +267,49 @@ impl<'a> Request<'a> {
         unsafe { core::slice::from_raw_parts(sys::ovs_rs_genl_info_userhdr(info).cast(), len) }
     }
 
+    /// The namespace of the requesting socket.
+    pub(crate) fn net(&self) -> NetNs {
+        // SAFETY: `info` is valid; the requester's namespace is live during the request.
+        let net = unsafe { sys::ovs_rs_genl_info_net(self.info()) };
+        // SAFETY: As above.
+        unsafe { NetNs::from_raw(net) }.unwrap_or_else(|| {
+            // PANIC: genetlink always has a socket, hence a namespace; unreachable.
+            panic!("genetlink request without a namespace")
+        })
+    }
+
+    /// The request's `nlmsg_flags` (`NLM_F_REPLACE`, `NLM_F_CREATE`, ...).
+    pub(crate) fn nlmsg_flags(&self) -> u16 {
+        // SAFETY: `info` is valid.
+        unsafe { sys::ovs_rs_genl_info_nlflags(self.info()) }
+    }
+
+    /// A reply message to this request, `payload` bytes of attributes, with the OVS header
+    /// carrying `dp_ifindex`.
+    pub(crate) fn new_reply(&self, payload: usize, cmd: u8, dp_ifindex: i32) -> Result<Message> {
+        let msg = Message::alloc(payload, false)?;
+        // SAFETY: `msg.skb` is a fresh skb; `info` is valid.
+        let hdr =
+            unsafe { sys::ovs_rs_genlmsg_put_reply(msg.skb.as_ptr(), self.info.as_ptr(), cmd) };
+        msg.with_header(hdr, dp_ifindex)
+    }
+
+    /// Sends `msg` to the requester (`genlmsg_reply`).
+    pub(crate) fn reply(&self, msg: Message) -> Result {
+        let skb = msg.finish();
+        // SAFETY: `skb` is a finished message we own; `genlmsg_reply` consumes it.
+        to_result(unsafe { sys::ovs_rs_genlmsg_reply(skb, self.info.as_ptr()) })
+    }
+
+    /// Sends `msg` to the family's multicast group, and to the requester if it asked
+    /// for an echo (`genl_notify`), as upstream's `ovs_notify`.
+    pub(crate) fn notify(&self, msg: Message) {
+        let skb = msg.finish();
+        let info = self.info();
+        // SAFETY: `skb` is ours and consumed; `info` and its family are valid.
+        unsafe { sys::ovs_rs_genl_notify(info.family, skb, self.info.as_ptr()) };
+    }
+
     /// Records `rejection` in the extack (message and offending attribute) and returns
     /// its errno, for `return Err(req.reject(r))`.
     pub(crate) fn reject(&self, rejection: Rejection) -> Error {
@@ -258,14 +338,227 @@ pub(crate) struct DumpCursor<'a> {
 impl DumpCursor<'_> {
     /// Handler-owned words that persist from one call of the dump to the next (`cb->args`),
     /// zero on the first call.
-    #[expect(
-        dead_code,
-        reason = "no dump resumes yet: no datapath can exist before NEW"
-    )]
     pub(crate) fn position(&mut self) -> &mut [c_long; 6] {
         // Genetlink families use the `args` member of the `args`/`ctx` union.
         // SAFETY: By the type invariant `cb` is valid and exclusively ours during the call.
         unsafe { &mut (*self.cb.as_ptr()).__bindgen_anon_1.args }
+    }
+}
+
+impl DumpCursor<'_> {
+    fn cb(&self) -> &sys::netlink_callback {
+        // SAFETY: By the type invariant `cb` is valid during the call.
+        unsafe { self.cb.as_ref() }
+    }
+
+    /// The namespace of the dumping socket.
+    pub(crate) fn net(&self) -> NetNs {
+        // SAFETY: `cb` is valid; the dumping socket's namespace is live during the dump.
+        let net = unsafe { sys::ovs_rs_cb_net(self.cb()) };
+        // SAFETY: As above.
+        unsafe { NetNs::from_raw(net) }.unwrap_or_else(|| {
+            // PANIC: a dump always comes from a socket, hence a namespace; unreachable.
+            panic!("genetlink dump without a namespace")
+        })
+    }
+
+    /// The request's `struct ovs_header` `dp_ifindex`, if the request carried a header.
+    pub(crate) fn dp_ifindex(&self) -> Option<i32> {
+        // SAFETY: `cb` is valid; the shim checks the header fits in the request.
+        let p = unsafe { sys::ovs_rs_cb_userhdr(self.cb(), 4) };
+        if p.is_null() {
+            return None;
+        }
+        let mut b = [0u8; 4];
+        // SAFETY: 4 readable bytes (checked by the shim), possibly unaligned.
+        unsafe { core::ptr::copy_nonoverlapping(p.cast::<u8>(), b.as_mut_ptr(), 4) };
+        Some(i32::from_ne_bytes(b))
+    }
+
+    /// Adds one message to the dump: the header for `cmd` with `dp_ifindex`, then what
+    /// `fill` writes. Returns `Ok(false)` (adding nothing) when the skb is full, so the
+    /// caller stops and resumes at this entry next time.
+    pub(crate) fn entry(
+        &mut self,
+        skb: &mut DumpSkb,
+        cmd: u8,
+        dp_ifindex: i32,
+        fill: impl FnOnce(&mut AttrWriter<'_>) -> Result<(), Errno>,
+    ) -> Result<bool> {
+        let skb = skb.0.as_ptr();
+        // SAFETY: `skb` is the dump's reply skb; `cb` is valid.
+        let hdr = unsafe { sys::ovs_rs_genlmsg_put_dump(skb, self.cb.as_ptr(), cmd) };
+        let Some(hdr) = NonNull::new(hdr) else {
+            return Ok(false);
+        };
+        // SAFETY: `hdr` points to the 4-byte user header genlmsg_put reserved.
+        unsafe { hdr.as_ptr().cast::<i32>().write_unaligned(dp_ifindex) };
+        // SAFETY: `skb` is the valid reply skb, ours during the call.
+        match unsafe { put_attrs(skb, fill) } {
+            Ok(()) => {
+                // SAFETY: `hdr` was returned by genlmsg_put on this skb.
+                unsafe { sys::ovs_rs_genlmsg_end(skb, hdr.as_ptr()) };
+                Ok(true)
+            }
+            Err(e) => {
+                // SAFETY: As above; removes the partial message.
+                unsafe { sys::ovs_rs_genlmsg_cancel(skb, hdr.as_ptr()) };
+                if e == Errno::EMSGSIZE {
+                    Ok(false)
+                } else {
+                    Err(errno_to_error(e))
+                }
+            }
+        }
+    }
+}
+
+/// The reply skb of one dump call.
+pub(crate) struct DumpSkb(NonNull<sys::sk_buff>);
+
+/// Writes attributes with `fill` at the tail of `skb` and commits what it wrote.
+///
+/// # Safety
+///
+/// `skb` is a valid skb the caller may write to.
+unsafe fn put_attrs(
+    skb: *mut sys::sk_buff,
+    fill: impl FnOnce(&mut AttrWriter<'_>) -> Result<(), Errno>,
+) -> Result<(), Errno> {
+    // SAFETY: Valid skb (caller).
+    let (tail, room) = unsafe { (sys::ovs_rs_skb_tail(skb), sys::ovs_rs_skb_tailroom(skb)) };
+    let room = room as usize;
+    // Zeroed so the writer gets initialised memory.
+    // SAFETY: `room` bytes from the tail pointer are the skb's unused buffer.
+    unsafe { core::ptr::write_bytes(tail, 0, room) };
+    // SAFETY: As above, and nothing else refers to them until `skb_put`.
+    let buf = unsafe { core::slice::from_raw_parts_mut(tail, room) };
+    let mut w = AttrWriter::new(buf);
+    fill(&mut w)?;
+    let n = w.as_bytes().len();
+    // SAFETY: `n <= room` bytes were written at the tail; this makes them part of the skb.
+    unsafe { sys::skb_put(skb, n as u32) };
+    Ok(())
+}
+
+/// A generic-netlink message being built (reply, notification or upcall).
+///
+/// # Invariants
+///
+/// `skb` is an skb we own; once the header is put, `hdr` is what `genlmsg_put` returned.
+pub(crate) struct Message {
+    skb: NonNull<sys::sk_buff>,
+    hdr: *mut c_void,
+}
+
+// SAFETY: An owned skb may move between threads.
+unsafe impl Send for Message {}
+
+impl Message {
+    fn alloc(payload: usize, atomic: bool) -> Result<Self> {
+        // SAFETY: Plain allocations.
+        let skb = unsafe {
+            if atomic {
+                sys::ovs_rs_genlmsg_new_atomic(payload)
+            } else {
+                sys::ovs_rs_genlmsg_new(payload)
+            }
+        };
+        // INVARIANT: a fresh skb, ours.
+        Ok(Self {
+            skb: NonNull::new(skb).ok_or(ENOMEM)?,
+            hdr: core::ptr::null_mut(),
+        })
+    }
+
+    fn with_header(mut self, hdr: *mut c_void, dp_ifindex: i32) -> Result<Self> {
+        let hdr = NonNull::new(hdr).ok_or(errno_to_error(Errno::EMSGSIZE))?;
+        // SAFETY: The 4-byte user header genlmsg_put reserved.
+        unsafe { hdr.as_ptr().cast::<i32>().write_unaligned(dp_ifindex) };
+        // INVARIANT: returned by genlmsg_put on `skb`.
+        self.hdr = hdr.as_ptr();
+        Ok(self)
+    }
+
+    /// A message of `family` for `cmd` not answering any request (portid and seq 0):
+    /// upcalls and notifications from work items. `atomic` in softirq context.
+    pub(crate) fn new(
+        family: &FamilyHandle,
+        payload: usize,
+        atomic: bool,
+        cmd: u8,
+        dp_ifindex: i32,
+    ) -> Result<Self> {
+        let fam = family.get().ok_or(ENOENT)?;
+        let msg = Self::alloc(payload, atomic)?;
+        // SAFETY: A fresh skb; `fam` is registered (handle invariant).
+        let hdr = unsafe { sys::genlmsg_put(msg.skb.as_ptr(), 0, 0, fam.as_ptr(), 0, cmd) };
+        msg.with_header(hdr, dp_ifindex)
+    }
+
+    /// Appends attributes.
+    pub(crate) fn put_attrs(
+        &mut self,
+        fill: impl FnOnce(&mut AttrWriter<'_>) -> Result<(), Errno>,
+    ) -> Result {
+        // SAFETY: Our skb (type invariant).
+        unsafe { put_attrs(self.skb.as_ptr(), fill) }.map_err(errno_to_error)
+    }
+
+    /// Appends attribute `kind` holding the first `len` bytes of `packet`.
+    pub(crate) fn put_packet(&mut self, kind: u16, packet: &SkBuff, len: usize) -> Result {
+        let hdr_len = core::mem::size_of::<sys::nlattr>();
+        let total = hdr_len + len;
+        let nla_len = u16::try_from(total).map_err(|_| errno_to_error(Errno::EMSGSIZE))?;
+        let aligned = (total + 3) & !3;
+        // SAFETY: Our skb.
+        if (unsafe { sys::ovs_rs_skb_tailroom(self.skb.as_ptr()) } as usize) < aligned {
+            return Err(errno_to_error(Errno::EMSGSIZE));
+        }
+        // SAFETY: `aligned` bytes of tailroom exist (checked): this claims them.
+        let p = unsafe { sys::skb_put(self.skb.as_ptr(), aligned as u32) }.cast::<u8>();
+        // SAFETY: `p` has `aligned` writable bytes, now part of the skb.
+        let buf = unsafe { core::slice::from_raw_parts_mut(p, aligned) };
+        buf[..2].copy_from_slice(&nla_len.to_ne_bytes());
+        buf[2..4].copy_from_slice(&kind.to_ne_bytes());
+        buf[total..].fill(0);
+        packet.copy_bits(0, &mut buf[hdr_len..total])
+    }
+
+    /// Ends the message and gives up the skb.
+    fn finish(self) -> *mut sys::sk_buff {
+        let skb = self.skb.as_ptr();
+        if !self.hdr.is_null() {
+            // SAFETY: `hdr` came from genlmsg_put on `skb` (type invariant).
+            unsafe { sys::ovs_rs_genlmsg_end(skb, self.hdr) };
+        }
+        core::mem::forget(self);
+        skb
+    }
+
+    /// Sends to one socket (upcalls): `genlmsg_unicast`.
+    pub(crate) fn unicast(self, net: NetNs, portid: u32) -> Result {
+        let skb = self.finish();
+        // SAFETY: `net` is live; the skb is consumed.
+        to_result(unsafe { sys::ovs_rs_genlmsg_unicast(net.as_ptr(), skb, portid) })
+    }
+
+    /// Sends to the family's (first) multicast group in `net`.
+    pub(crate) fn multicast(self, family: &FamilyHandle, net: NetNs) {
+        let Some(fam) = family.get() else {
+            return;
+        };
+        let skb = self.finish();
+        // SAFETY: `fam` registered; `net` live; the skb is consumed.
+        unsafe { sys::ovs_rs_genl_multicast(fam.as_ptr(), net.as_ptr(), skb) };
+    }
+}
+
+impl Drop for Message {
+    fn drop(&mut self) {
+        // An unsent message.
+        // SAFETY: Ours (type invariant).
+        unsafe { sys::ovs_rs_nlmsg_free(self.skb.as_ptr()) };
     }
 }
 
@@ -322,7 +615,10 @@ unsafe extern "C" fn dumpit_trampoline<H: Dump>(
         cb,
         _handler_call: PhantomData,
     };
-    match H::dump(&mut cursor) {
+    let Some(reply) = NonNull::new(skb) else {
+        return EINVAL.to_errno();
+    };
+    match H::dump(&mut cursor, &mut DumpSkb(reply)) {
         // Netlink's convention: the bytes added to this skb; 0 ends the dump.
         Ok(()) => {
             // SAFETY: genetlink passes a valid reply skb.

@@ -4,4 +4,8 @@
 //! `unsafe` in this module.
 
 pub(crate) mod genl;
+pub(crate) mod netdev;
 pub(crate) mod policy;
+pub(crate) mod skb;
+pub(crate) mod sync;
+pub(crate) mod time;

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Upcalls: a packet and its flow key sent to a userspace listener over netlink.
+//!
+//! Upstream counterpart: `ovs_dp_upcall()` and `queue_userspace_packet()` in
+//! `net/openvswitch/datapath.c`.
+
+use kernel::prelude::*;
+
+use super::Datapath;
+use crate::flow::key::FlowKey;
+use crate::genetlink::errno::Errno;
+use crate::genetlink::packet;
+use crate::genetlink::packet_attrs::{put_upcall_attrs, PacketHash, Upcall, UpcallActions};
+use crate::genetlink::uapi::packet_cmd;
+use crate::net::genl::{errno_to_error, Message};
+use crate::net::skb::SkBuff;
+
+/// Room for everything but the packet: the header, a full flow key and the hash.
+const UPCALL_OVERHEAD: usize = 1024;
+
+/// Why the packet goes up.
+pub(crate) enum Kind<'a> {
+    /// No flow matched: `OVS_PACKET_CMD_MISS`.
+    Miss,
+    /// A userspace action: `OVS_PACKET_CMD_ACTION`, with its userdata and, if asked, the
+    /// actions being run.
+    Action {
+        userdata: Option<&'a [u8]>,
+        actions: Option<UpcallActions<'a>>,
+    },
+}
+
+/// Sends `skb` (copied; the caller keeps it) with `key` to netlink port `pid` in the
+/// datapath's namespace. Any failure is an upcall lost, which the caller counts.
+pub(crate) fn send(dp: &Datapath, skb: &SkBuff, key: &FlowKey, kind: Kind<'_>, pid: u32) -> Result {
+    if pid == 0 {
+        // Nobody listens (upstream's -ENOTCONN).
+        return Err(errno_to_error(Errno::ENOTCONN));
+    }
+    let (cmd, userdata, actions) = match kind {
+        Kind::Miss => (packet_cmd::MISS, None, None),
+        Kind::Action { userdata, actions } => (packet_cmd::ACTION, userdata, actions),
+    };
+    let len = skb.len();
+    let extra = userdata.map_or(0, |u| u.len() + 8) + if actions.is_some() { 4096 } else { 0 };
+    let mut msg = Message::new(
+        &packet::HANDLE,
+        UPCALL_OVERHEAD + extra + len,
+        true,
+        cmd,
+        dp.ifindex(),
+    )?;
+    let meta = skb.meta();
+    let up = Upcall {
+        key,
+        userdata,
+        actions,
+        mru: 0,
+        packet_len: len as u32,
+        sent_len: len as u32,
+        hash: PacketHash {
+            hash: meta.hash,
+            sw: false,
+            l4: false,
+        }
+        .to_attr(),
+    };
+    msg.put_attrs(|w| put_upcall_attrs(w, &up))?;
+    msg.put_packet(crate::genetlink::uapi::packet_attr::PACKET, skb, len)?;
+    msg.unicast(dp.net, pid)
+}

@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The megaflow table: flows under masks, looked up mask by mask, plus a UFID index.
+//!
+//! Upstream counterpart: `net/openvswitch/flow_table.c` (`ovs_flow_tbl_lookup_stats`,
+//! `ovs_flow_tbl_insert`, `ovs_flow_tbl_remove`, `table_instance_expand`, the mask array
+//! and its re-sorting by hit count).
+//!
+//! # Locking
+//!
+//! Every field changes only under the OVS mutex ([`OvsLock`]); the packet path reads under
+//! RCU. Each index is one bucket array of RCU lists (`Instance`). Growing it builds a new
+//! array whose entries point to the same `Arc<Flow>`s, publishes it, and frees the old
+//! one after a grace period, so readers always see a complete table. The mask list is
+//! copied on write. A removed flow stays valid for readers until its last entry is freed.
+
+use core::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
+
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+use crate::actions::action::{Action, ActionSink, ArenaRef};
+use crate::flow::key::{mask_key, masked_equal, masked_hash, FlowKey, KeyRange};
+use crate::genetlink::errno::Errno;
+use crate::genetlink::flow_attrs::Ufid;
+use crate::net::sync::{OvsCell, OvsLock, RcuBox, RcuList, RcuPtr, RcuReader};
+use crate::net::time::jiffies;
+
+/// Buckets of a new table (upstream's `TBL_MIN_BUCKETS`).
+const MIN_BUCKETS: usize = 1024;
+/// Seed of the key hash.
+const HASH_SEED: u64 = 0x6f76_735f_7273;
+
+/// A mask shared by the flows that use it.
+pub(crate) struct Mask {
+    pub(crate) key: FlowKey,
+    pub(crate) range: KeyRange,
+    /// Flows using this mask; the mask leaves the list at zero.
+    users: OvsCell<usize>,
+    /// Lookups that ended on this mask, for re-sorting the list (upstream's
+    /// `masks_usage_stats`).
+    hits: AtomicU64,
+}
+
+/// A validated action list, as the packet path runs it.
+#[derive(Default)]
+pub(crate) struct FlowActions {
+    pub(crate) list: KVec<Action>,
+    pub(crate) arena: KVec<u8>,
+}
+
+impl ActionSink for FlowActions {
+    fn push(&mut self, a: Action) -> Result<(), Errno> {
+        self.list.push(a, GFP_KERNEL).map_err(|_| Errno::ENOMEM)
+    }
+
+    fn push_bytes(&mut self, bytes: &[u8]) -> Result<ArenaRef, Errno> {
+        let off = u32::try_from(self.arena.len()).map_err(|_| Errno::ENOMEM)?;
+        let len = u32::try_from(bytes.len()).map_err(|_| Errno::ENOMEM)?;
+        self.arena
+            .extend_from_slice(bytes, GFP_KERNEL)
+            .map_err(|_| Errno::ENOMEM)?;
+        Ok(ArenaRef { off, len })
+    }
+
+    fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    fn action_mut(&mut self, at: usize) -> Option<&mut Action> {
+        self.list.get_mut(at)
+    }
+}
+
+/// Per-flow statistics, updated by every CPU that hits the flow.
+#[derive(Default)]
+pub(crate) struct FlowStats {
+    pub(crate) packets: AtomicU64,
+    pub(crate) bytes: AtomicU64,
+    /// `jiffies` of the last hit; 0 if never hit.
+    pub(crate) used: AtomicU64,
+    pub(crate) tcp_flags: AtomicU16,
+}
+
+impl FlowStats {
+    pub(crate) fn hit(&self, len: usize, tcp_flags: u16) {
+        self.packets.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(len as u64, Ordering::Relaxed);
+        self.used.store(jiffies(), Ordering::Relaxed);
+        if tcp_flags != 0 {
+            self.tcp_flags.fetch_or(tcp_flags, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn clear(&self) {
+        self.packets.store(0, Ordering::Relaxed);
+        self.bytes.store(0, Ordering::Relaxed);
+        self.used.store(0, Ordering::Relaxed);
+        self.tcp_flags.store(0, Ordering::Relaxed);
+    }
+}
+
+/// An installed flow.
+pub(crate) struct Flow {
+    /// The key as installed, masked.
+    pub(crate) key: FlowKey,
+    /// The key as userspace gave it, for replies.
+    pub(crate) unmasked: FlowKey,
+    pub(crate) mask: Arc<Mask>,
+    pub(crate) ufid: Option<Ufid>,
+    pub(crate) actions: RcuPtr<FlowActions>,
+    pub(crate) stats: FlowStats,
+}
+
+impl Flow {
+    /// A flow matching `key` under `mask`, not yet in a table: its mask is resolved on
+    /// insertion. Allocates; call before taking the OVS mutex.
+    pub(crate) fn new(
+        unmasked: &FlowKey,
+        mask: &FlowKey,
+        ufid: Option<Ufid>,
+        actions: RcuBox<FlowActions>,
+    ) -> Result<NewFlow> {
+        let range = KeyRange::of_mask(mask);
+        let mut key = FlowKey::ZERO;
+        mask_key(&mut key, unmasked, mask, range);
+        let mask = Arc::new(
+            Mask {
+                key: mask.clone(),
+                range,
+                users: OvsCell::new(0),
+                hits: AtomicU64::new(0),
+            },
+            GFP_KERNEL,
+        )?;
+        Ok(NewFlow {
+            key,
+            unmasked: unmasked.clone(),
+            mask,
+            ufid,
+            actions,
+        })
+    }
+}
+
+/// A flow built outside the lock, before its mask is shared with equal masks.
+pub(crate) struct NewFlow {
+    pub(crate) key: FlowKey,
+    unmasked: FlowKey,
+    mask: Arc<Mask>,
+    pub(crate) ufid: Option<Ufid>,
+    actions: RcuBox<FlowActions>,
+}
+
+impl NewFlow {
+    /// Just the actions, for replacing an existing flow's.
+    pub(crate) fn into_actions(self) -> RcuBox<FlowActions> {
+        self.actions
+    }
+}
+
+struct Entry {
+    hash: u32,
+    flow: Arc<Flow>,
+}
+
+/// One bucket array.
+struct Instance {
+    buckets: KVec<RcuList<Entry>>,
+}
+
+impl Instance {
+    fn new(n: usize) -> Result<RcuBox<Self>> {
+        let mut buckets = KVec::with_capacity(n, GFP_KERNEL)?;
+        for _ in 0..n {
+            buckets.push(RcuList::new(), GFP_KERNEL)?;
+        }
+        RcuBox::new(Self { buckets }, GFP_KERNEL)
+    }
+
+    fn bucket(&self, hash: u32) -> Option<&RcuList<Entry>> {
+        // The bucket count is a power of two.
+        self.buckets
+            .get(hash as usize & self.buckets.len().wrapping_sub(1))
+    }
+}
+
+/// The copy-on-write list of masks, in lookup order.
+#[derive(Default)]
+struct MaskList {
+    masks: KVec<Arc<Mask>>,
+}
+
+/// The flow table of one datapath.
+pub(crate) struct FlowTable {
+    masks: RcuPtr<MaskList>,
+    by_key: RcuPtr<Instance>,
+    by_ufid: RcuPtr<Instance>,
+    /// Flows in the table; written under the OVS mutex.
+    count: AtomicUsize,
+}
+
+fn key_hash(key: &FlowKey, mask: &Mask) -> u32 {
+    masked_hash(key, &mask.key, mask.range, HASH_SEED) as u32
+}
+
+/// What a lookup found, and what it cost.
+pub(crate) struct Lookup<'a> {
+    pub(crate) flow: Option<&'a Arc<Flow>>,
+    /// Masks probed (`n_mask_hit`).
+    pub(crate) masks_probed: u32,
+}
+
+impl FlowTable {
+    pub(crate) fn new() -> Result<Self> {
+        Ok(Self {
+            masks: RcuPtr::new(RcuBox::new(MaskList::default(), GFP_KERNEL)?),
+            by_key: RcuPtr::new(Instance::new(MIN_BUCKETS)?),
+            by_ufid: RcuPtr::new(Instance::new(MIN_BUCKETS)?),
+            count: AtomicUsize::new(0),
+        })
+    }
+
+    pub(crate) fn count(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn mask_count(&self, r: &impl RcuReader) -> usize {
+        self.masks.get(r).map_or(0, |m| m.masks.len())
+    }
+
+    /// The flow matching packet key `key`, trying each mask in turn.
+    pub(crate) fn lookup<'a>(&'a self, key: &FlowKey, r: &'a impl RcuReader) -> Lookup<'a> {
+        let mut probed = 0;
+        let (Some(masks), Some(ti)) = (self.masks.get(r), self.by_key.get(r)) else {
+            return Lookup {
+                flow: None,
+                masks_probed: 0,
+            };
+        };
+        for mask in masks.masks.iter() {
+            probed += 1;
+            let hash = key_hash(key, mask);
+            let Some(bucket) = ti.bucket(hash) else {
+                continue;
+            };
+            let found = bucket.iter(r).find(|e| {
+                e.hash == hash
+                    && core::ptr::eq(&*e.flow.mask, &**mask)
+                    && masked_equal(key, &e.flow.key, &mask.key, mask.range)
+            });
+            if let Some(e) = found {
+                mask.hits.fetch_add(1, Ordering::Relaxed);
+                return Lookup {
+                    flow: Some(&e.flow),
+                    masks_probed: probed,
+                };
+            }
+        }
+        Lookup {
+            flow: None,
+            masks_probed: probed,
+        }
+    }
+
+    /// The flow identified by unmasked key `key` (upstream's `ovs_flow_tbl_lookup_exact`):
+    /// a flow without a UFID that `key` hits under its own mask and whose unmasked key is
+    /// `key`.
+    pub(crate) fn lookup_by_key<'a>(
+        &'a self,
+        key: &FlowKey,
+        r: &'a impl RcuReader,
+    ) -> Option<&'a Arc<Flow>> {
+        let masks = self.masks.get(r)?;
+        let ti = self.by_key.get(r)?;
+        masks.masks.iter().find_map(|m| {
+            let hash = key_hash(key, m);
+            ti.bucket(hash)?
+                .iter(r)
+                .find(|e| {
+                    e.hash == hash
+                        && core::ptr::eq(&*e.flow.mask, &**m)
+                        && e.flow.ufid.is_none()
+                        && e.flow.unmasked == *key
+                })
+                .map(|e| &e.flow)
+        })
+    }
+
+    /// The flow with UFID `ufid`.
+    pub(crate) fn lookup_ufid<'a>(
+        &'a self,
+        ufid: &Ufid,
+        r: &'a impl RcuReader,
+    ) -> Option<&'a Arc<Flow>> {
+        let hash = ufid.hash();
+        self.by_ufid
+            .get(r)?
+            .bucket(hash)?
+            .iter(r)
+            .find(|e| e.hash == hash && e.flow.ufid.as_ref() == Some(ufid))
+            .map(|e| &e.flow)
+    }
+
+    /// Inserts `new`, sharing an equal mask already in the table. The caller has checked
+    /// that no flow with the same key and mask (or UFID) exists.
+    pub(crate) fn insert(&self, new: NewFlow, lock: &mut OvsLock) -> Result<Arc<Flow>> {
+        let mask = self.share_mask(new.mask, lock)?;
+        let flow = Arc::new(
+            Flow {
+                key: new.key,
+                unmasked: new.unmasked,
+                mask: mask.clone(),
+                ufid: new.ufid,
+                actions: RcuPtr::new(new.actions),
+                stats: FlowStats::default(),
+            },
+            GFP_KERNEL,
+        )?;
+        let hash = key_hash(&flow.key, &mask);
+        let key_entry = RcuBox::new(
+            Entry {
+                hash,
+                flow: flow.clone(),
+            },
+            GFP_KERNEL,
+        )?;
+        let ufid_entry = match &flow.ufid {
+            Some(u) => Some(RcuBox::new(
+                Entry {
+                    hash: u.hash(),
+                    flow: flow.clone(),
+                },
+                GFP_KERNEL,
+            )?),
+            None => None,
+        };
+        // Nothing fails past this point, so the mask's user count stays exact.
+        *mask.users.get_mut(lock) += 1;
+        let lock: &OvsLock = lock;
+        if let Some(bucket) = self.by_key.get(lock).and_then(|ti| ti.bucket(hash)) {
+            bucket.push_front(key_entry, lock);
+        }
+        if let Some(e) = ufid_entry {
+            let h = e_hash(&e);
+            if let Some(bucket) = self.by_ufid.get(lock).and_then(|ti| ti.bucket(h)) {
+                bucket.push_front(e, lock);
+            }
+        }
+        let n = self.count.load(Ordering::Relaxed) + 1;
+        self.count.store(n, Ordering::Relaxed);
+        // Growing is best effort: a failed allocation leaves a fuller, still correct table.
+        let _ = self.grow_if_needed(n, lock);
+        Ok(flow)
+    }
+
+    /// The table's mask equal to `candidate`, or `candidate` appended to the list.
+    fn share_mask(&self, candidate: Arc<Mask>, lock: &OvsLock) -> Result<Arc<Mask>> {
+        let Some(list) = self.masks.get(lock) else {
+            return Err(EINVAL);
+        };
+        if let Some(m) = list.masks.iter().find(|m| m.key == candidate.key) {
+            return Ok(m.clone());
+        }
+        let mut masks = KVec::with_capacity(list.masks.len() + 1, GFP_KERNEL)?;
+        for m in list.masks.iter() {
+            masks.push(m.clone(), GFP_KERNEL)?;
+        }
+        masks.push(candidate.clone(), GFP_KERNEL)?;
+        self.masks
+            .replace(Some(RcuBox::new(MaskList { masks }, GFP_KERNEL)?), lock);
+        Ok(candidate)
+    }
+
+    fn grow_if_needed(&self, n: usize, lock: &OvsLock) -> Result {
+        for index in [&self.by_key, &self.by_ufid] {
+            let Some(ti) = index.get(lock) else {
+                continue;
+            };
+            if n <= ti.buckets.len() {
+                continue;
+            }
+            let new = Instance::new(ti.buckets.len() * 2)?;
+            let mut entries = KVec::new();
+            for bucket in ti.buckets.iter() {
+                for e in bucket.iter(lock) {
+                    entries.push(
+                        RcuBox::new(
+                            Entry {
+                                hash: e.hash,
+                                flow: e.flow.clone(),
+                            },
+                            GFP_KERNEL,
+                        )?,
+                        GFP_KERNEL,
+                    )?;
+                }
+            }
+            let mut new = new;
+            let new_ti = new.get_mut();
+            for e in entries {
+                let h = e_hash(&e);
+                if let Some(bucket) = new_ti.bucket(h) {
+                    bucket.push_front(e, lock);
+                }
+            }
+            index.replace(Some(new), lock);
+        }
+        Ok(())
+    }
+
+    /// Removes `flow` from the table; it is freed once readers are done with it.
+    pub(crate) fn remove(&self, flow: &Arc<Flow>, lock: &mut OvsLock) {
+        {
+            let lock: &OvsLock = lock;
+            let ptr_eq = |e: &Entry| Arc::ptr_eq(&e.flow, flow);
+            let hash = key_hash(&flow.key, &flow.mask);
+            let removed = self
+                .by_key
+                .get(lock)
+                .and_then(|ti| ti.bucket(hash))
+                .is_some_and(|b| b.remove_first(ptr_eq, lock));
+            if !removed {
+                return;
+            }
+            if let Some(u) = &flow.ufid {
+                if let Some(b) = self.by_ufid.get(lock).and_then(|ti| ti.bucket(u.hash())) {
+                    b.remove_first(ptr_eq, lock);
+                }
+            }
+            let n = self.count.load(Ordering::Relaxed).saturating_sub(1);
+            self.count.store(n, Ordering::Relaxed);
+        }
+        let users = flow.mask.users.get_mut(lock);
+        *users = users.saturating_sub(1);
+        if *users == 0 {
+            self.drop_mask(&flow.mask, lock);
+        }
+    }
+
+    fn drop_mask(&self, mask: &Arc<Mask>, lock: &OvsLock) {
+        let Some(list) = self.masks.get(lock) else {
+            return;
+        };
+        let Ok(mut masks) = KVec::with_capacity(list.masks.len(), GFP_KERNEL) else {
+            // Out of memory: an unused mask stays in the list; lookups skip past it.
+            return;
+        };
+        for m in list.masks.iter().filter(|m| !Arc::ptr_eq(m, mask)) {
+            // Capacity was reserved above.
+            let _ = masks.push(m.clone(), GFP_KERNEL);
+        }
+        if let Ok(b) = RcuBox::new(MaskList { masks }, GFP_KERNEL) {
+            self.masks.replace(Some(b), lock);
+        }
+    }
+
+    /// Removes every flow.
+    pub(crate) fn flush(&self, lock: &mut OvsLock) -> Result {
+        let fresh_key = Instance::new(MIN_BUCKETS)?;
+        let fresh_ufid = Instance::new(MIN_BUCKETS)?;
+        let fresh_masks = RcuBox::new(MaskList::default(), GFP_KERNEL)?;
+        let lock: &OvsLock = lock;
+        self.by_key.replace(Some(fresh_key), lock);
+        self.by_ufid.replace(Some(fresh_ufid), lock);
+        self.masks.replace(Some(fresh_masks), lock);
+        self.count.store(0, Ordering::Relaxed);
+        Ok(())
+    }
+
+    #[expect(
+        dead_code,
+        reason = "upstream re-sorts every 4 s from a delayed work, not wired yet"
+    )]
+    /// Re-sorts the masks by hits since the last call, busiest first, as upstream's
+    /// `ovs_flow_masks_rebalance` does periodically.
+    pub(crate) fn rebalance_masks(&self, lock: &OvsLock) -> Result {
+        let Some(list) = self.masks.get(lock) else {
+            return Ok(());
+        };
+        if list.masks.len() < 2 {
+            return Ok(());
+        }
+        let mut masks = KVec::with_capacity(list.masks.len(), GFP_KERNEL)?;
+        let mut hits = KVec::with_capacity(list.masks.len(), GFP_KERNEL)?;
+        for m in list.masks.iter() {
+            masks.push(m.clone(), GFP_KERNEL)?;
+            hits.push(m.hits.swap(0, Ordering::Relaxed), GFP_KERNEL)?;
+        }
+        // Insertion sort on a small list (masks number in the hundreds at most), stable,
+        // descending by hits.
+        for i in 1..masks.len() {
+            let mut j = i;
+            while j > 0 && hits[j - 1] < hits[j] {
+                hits.swap(j - 1, j);
+                masks.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        self.masks
+            .replace(Some(RcuBox::new(MaskList { masks }, GFP_KERNEL)?), lock);
+        Ok(())
+    }
+
+    /// Calls `f` on flows from position `pos` (bucket, index in bucket) on, until it
+    /// returns false; returns the position to resume at.
+    pub(crate) fn for_each_from(
+        &self,
+        pos: (usize, usize),
+        r: &impl RcuReader,
+        mut f: impl FnMut(&Arc<Flow>) -> bool,
+    ) -> Option<(usize, usize)> {
+        let ti = self.by_key.get(r)?;
+        let (mut b, mut i) = pos;
+        while let Some(bucket) = ti.buckets.get(b) {
+            for e in bucket.iter(r).skip(i) {
+                if !f(&e.flow) {
+                    return Some((b, i));
+                }
+                i += 1;
+            }
+            b += 1;
+            i = 0;
+        }
+        None
+    }
+}
+
+fn e_hash(e: &RcuBox<Entry>) -> u32 {
+    e.get().hash
+}

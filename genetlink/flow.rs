@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The `ovs_flow` family: `OVS_FLOW_CMD_*`.
+//!
+//! Upstream counterpart: `ovs_flow_cmd_{new,set,del,get,dump}`,
+//! `ovs_flow_cmd_fill_info`, `flow_policy` and `dp_flow_genl_family` in
+//! `net/openvswitch/datapath.c`. Keys, masks and actions are parsed and validated once,
+//! here, into the typed forms the packet path runs.
+
+use core::sync::atomic::Ordering;
+
+use core::ffi::CStr;
+
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+use super::dp_attrs::ovs_header_dp_ifindex;
+use super::errno::Errno;
+use super::flow_attrs::{
+    check_may_replace, put_flow_stats, put_ufid, should_fill_actions, should_fill_key,
+    should_fill_mask, FlowAttrs, FlowSelector, FlowStats, Ufid, NEW_ACTIONS_UNSAFE,
+    SET_ACTIONS_UNSAFE,
+};
+use super::nla::AttrWriter;
+use super::uapi::{flow_attr, flow_cmd, OVS_HEADER_LEN};
+use super::uapi::{OVS_FLOW_FAMILY, OVS_FLOW_MCGROUP, OVS_FLOW_VERSION};
+use crate::actions::validate::{put_actions, validate_actions};
+use crate::datapath::{self, Datapath};
+use crate::flow::key::FlowKey;
+use crate::flow::key_nla::{parse_key, parse_match, put_key, put_mask};
+use crate::flow::table::{Flow, FlowActions};
+use crate::net::genl::{errno_to_error, DoIt, Dump, DumpCursor, DumpSkb, FamilyHandle, Message};
+use crate::net::genl::{FamilySpec, McGroup, Op, Permission, Request};
+use crate::net::policy::Policy;
+use crate::net::sync::{ovs_lock, OvsLock, RcuBox, RcuReader};
+use crate::net::time::used_msecs;
+
+/// Upstream's `flow_policy`; nested, flag and binary attributes are checked by
+/// `FlowAttrs::parse`.
+static POLICY: [Policy; flow_attr::MAX as usize + 1] = [
+    Policy::unspec(), // UNSPEC
+    Policy::unspec(), // KEY (nested)
+    Policy::unspec(), // ACTIONS (nested)
+    Policy::unspec(), // STATS (output only)
+    Policy::unspec(), // TCP_FLAGS (output only)
+    Policy::unspec(), // USED (output only)
+    Policy::unspec(), // CLEAR (flag)
+    Policy::unspec(), // MASK (nested)
+    Policy::unspec(), // PROBE (flag)
+    Policy::unspec(), // UFID (1..16 bytes)
+    Policy::u32(),    // UFID_FLAGS
+    Policy::unspec(), // PAD
+];
+
+static OPS: [Op; 4] = [
+    Op::new(flow_cmd::NEW, Permission::NetnsAdmin).doit::<New>(),
+    Op::new(flow_cmd::DEL, Permission::NetnsAdmin).doit::<Del>(),
+    Op::new(flow_cmd::GET, Permission::Anyone)
+        .doit::<Get>()
+        .dump::<Get>(),
+    Op::new(flow_cmd::SET, Permission::NetnsAdmin).doit::<Set>(),
+];
+
+static MCGRPS: [McGroup; 1] = [McGroup::new(OVS_FLOW_MCGROUP)];
+
+pub(crate) static HANDLE: FamilyHandle = FamilyHandle::new();
+
+pub(super) static FAMILY: FamilySpec = FamilySpec {
+    name: OVS_FLOW_FAMILY,
+    version: OVS_FLOW_VERSION,
+    hdrsize: OVS_HEADER_LEN,
+    policy: &POLICY,
+    ops: &OPS,
+    mcgrps: &MCGRPS,
+    resv_start_op: flow_cmd::SET + 1,
+    handle: &HANDLE,
+};
+
+/// Room for a flow reply: keys and mask (~600 bytes each at most) and the actions.
+fn reply_size(actions: &FlowActions) -> usize {
+    2048 + actions.arena.len() * 2 + actions.list.len() * 64
+}
+
+/// `ovs_flow_cmd_fill_info()`'s attributes.
+fn fill(
+    flow: &Flow,
+    ufid_flags: u32,
+    r: &impl RcuReader,
+    w: &mut AttrWriter<'_>,
+) -> Result<(), Errno> {
+    // The identifier: the UFID, or the key as userspace gave it.
+    match &flow.ufid {
+        Some(u) => put_ufid(w, u)?,
+        None => {
+            let nest = w.start_nest_noflag(flow_attr::KEY)?;
+            put_key(&flow.unmasked, w)?;
+            w.end_nest(nest)?;
+        }
+    }
+    if should_fill_key(flow.ufid.is_some(), ufid_flags) {
+        let nest = w.start_nest_noflag(flow_attr::KEY)?;
+        put_key(&flow.key, w)?;
+        w.end_nest(nest)?;
+    }
+    if should_fill_mask(ufid_flags) {
+        let nest = w.start_nest_noflag(flow_attr::MASK)?;
+        put_mask(&flow.mask.key, &flow.key, w)?;
+        w.end_nest(nest)?;
+    }
+    let used = flow.stats.used.load(Ordering::Relaxed);
+    let stats = FlowStats {
+        n_packets: flow.stats.packets.load(Ordering::Relaxed),
+        n_bytes: flow.stats.bytes.load(Ordering::Relaxed),
+    };
+    // Upstream reports the TCP flags' low byte (`ntohs(flags)` as u8).
+    let tcp_flags = flow.stats.tcp_flags.load(Ordering::Relaxed) as u8;
+    put_flow_stats(w, &stats, (used != 0).then(|| used_msecs(used)), tcp_flags)?;
+    if should_fill_actions(ufid_flags) {
+        if let Some(a) = flow.actions.get(r) {
+            let nest = w.start_nest_noflag(flow_attr::ACTIONS)?;
+            put_actions(&a.list, &a.arena, w)?;
+            w.end_nest(nest)?;
+        }
+    }
+    Ok(())
+}
+
+fn reply(
+    req: &Request<'_>,
+    dp: &Datapath,
+    flow: &Flow,
+    cmd: u8,
+    ufid_flags: u32,
+    r: &impl RcuReader,
+) -> Result<Message> {
+    let size = flow.actions.get(r).map_or(2048, reply_size);
+    let mut msg = req.new_reply(size, cmd, dp.ifindex())?;
+    msg.put_attrs(|w| fill(flow, ufid_flags, r, w))?;
+    Ok(msg)
+}
+
+fn log_unsafe(attrs: &FlowAttrs<'_>, msg: &CStr) {
+    if attrs.log() {
+        pr_info!("openvswitch: {}\n", msg.to_str().unwrap_or(""));
+    }
+}
+
+/// Validates `actions` against `masked_key` into a fresh list.
+fn build_actions(
+    req: &Request<'_>,
+    attrs: &FlowAttrs<'_>,
+    raw: &[u8],
+    masked_key: &FlowKey,
+    log_msg: &CStr,
+) -> Result<RcuBox<FlowActions>> {
+    let mut acts = FlowActions::default();
+    if let Err(r) = validate_actions(raw, masked_key, flow_attr::ACTIONS, &mut acts) {
+        log_unsafe(attrs, log_msg);
+        return Err(req.reject(r));
+    }
+    RcuBox::new(acts, GFP_KERNEL)
+}
+
+fn find_dp<'a>(req: &Request<'_>, lock: &'a OvsLock) -> Result<&'a Arc<Datapath>> {
+    let dp_ifindex = ovs_header_dp_ifindex(req.user_header()).map_err(errno_to_error)?;
+    datapath::find_by_ifindex(req.net(), dp_ifindex, lock).ok_or(ENODEV)
+}
+
+/// Resolves a SET, GET or DEL selector (the key, if any, was parsed already).
+fn select<'a>(dp: &'a Datapath, sel: &Selected, r: &'a impl RcuReader) -> Option<&'a Arc<Flow>> {
+    match sel {
+        Selected::Ufid(u) => dp.flows.lookup_ufid(u, r),
+        Selected::Key(k) => dp.flows.lookup_by_key(k, r),
+    }
+}
+
+enum Selected {
+    Ufid(Ufid),
+    Key(FlowKey),
+}
+
+fn parse_selector(
+    req: &Request<'_>,
+    sel: FlowSelector<'_>,
+    key: Option<&[u8]>,
+) -> Result<Selected> {
+    // A key present is parsed first, even with a UFID: its errors win, as upstream.
+    let parsed = match key {
+        Some(k) => Some(parse_key(k).map_err(|r| req.reject(r))?.key),
+        None => None,
+    };
+    Ok(match sel {
+        FlowSelector::Ufid(u) => Selected::Ufid(u),
+        FlowSelector::Key(_) => Selected::Key(parsed.ok_or(EINVAL)?),
+    })
+}
+
+/// `OVS_FLOW_CMD_NEW`: creates a flow, or replaces an existing one's actions.
+struct New;
+
+impl DoIt for New {
+    fn doit(req: &Request<'_>) -> Result {
+        let attrs = FlowAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
+        let new = attrs.new_request().map_err(|r| req.reject(r))?;
+        let m = parse_match(new.key, new.mask).map_err(|r| req.reject(r))?;
+        let actions = build_actions(req, &attrs, new.actions, &m.key, NEW_ACTIONS_UNSAFE)?;
+        let flow = Flow::new(&m.unmasked_key, &m.mask, new.ufid, actions)?;
+
+        let mut lock = ovs_lock();
+        let dp = find_dp(req, &lock)?.clone();
+        let existing = {
+            let by_ufid = new
+                .ufid
+                .as_ref()
+                .and_then(|u| dp.flows.lookup_ufid(u, &lock));
+            by_ufid
+                .or_else(|| dp.flows.lookup(&m.unmasked_key, &lock).flow)
+                .cloned()
+        };
+        let Some(existing) = existing else {
+            let flow = dp.flows.insert(flow, &mut lock)?;
+            let msg = reply(req, &dp, &flow, flow_cmd::NEW, attrs.ufid_flags, &lock)?;
+            drop(lock);
+            req.notify(msg);
+            return Ok(());
+        };
+        check_may_replace(req.nlmsg_flags()).map_err(|r| req.reject(r))?;
+        // The identifier must be the same for an update.
+        let same = match (&existing.ufid, &new.ufid) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => existing.unmasked == m.unmasked_key,
+            _ => false,
+        };
+        let target = if same {
+            existing
+        } else if existing.ufid.is_none() {
+            dp.flows
+                .lookup_by_key(&m.unmasked_key, &lock)
+                .cloned()
+                .ok_or(ENOENT)?
+        } else {
+            return Err(ENOENT);
+        };
+        target.actions.replace(Some(flow.into_actions()), &lock);
+        let msg = reply(req, &dp, &target, flow_cmd::NEW, attrs.ufid_flags, &lock)?;
+        drop(lock);
+        req.notify(msg);
+        Ok(())
+    }
+}
+
+/// `OVS_FLOW_CMD_SET`: new actions and/or cleared stats for an existing flow.
+struct Set;
+
+impl DoIt for Set {
+    fn doit(req: &Request<'_>) -> Result {
+        let attrs = FlowAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
+        let set = attrs.set_request().map_err(|r| req.reject(r))?;
+        let (sel, actions) = match set.key {
+            Some(k) => {
+                let m = parse_match(k, set.mask).map_err(|r| req.reject(r))?;
+                let actions = match set.actions {
+                    Some(raw) => Some(build_actions(req, &attrs, raw, &m.key, SET_ACTIONS_UNSAFE)?),
+                    None => None,
+                };
+                let sel = match set.selector {
+                    FlowSelector::Ufid(u) => Selected::Ufid(u),
+                    FlowSelector::Key(_) => Selected::Key(m.unmasked_key),
+                };
+                (sel, actions)
+            }
+            None => (parse_selector(req, set.selector, None)?, None),
+        };
+        let lock = ovs_lock();
+        let dp = find_dp(req, &lock)?.clone();
+        let flow = select(&dp, &sel, &lock).cloned().ok_or(ENOENT)?;
+        if let Some(a) = actions {
+            flow.actions.replace(Some(a), &lock);
+        }
+        if set.clear {
+            flow.stats.clear();
+        }
+        let msg = reply(req, &dp, &flow, flow_cmd::SET, attrs.ufid_flags, &lock)?;
+        drop(lock);
+        req.notify(msg);
+        Ok(())
+    }
+}
+
+/// `OVS_FLOW_CMD_DEL`: one flow, or all of them.
+struct Del;
+
+impl DoIt for Del {
+    fn doit(req: &Request<'_>) -> Result {
+        let attrs = FlowAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
+        let sel = match attrs.del_request() {
+            Some(s) => Some(parse_selector(req, s, attrs.key)?),
+            None => None,
+        };
+        let mut lock = ovs_lock();
+        let dp = find_dp(req, &lock)?.clone();
+        let Some(sel) = sel else {
+            return dp.flows.flush(&mut lock);
+        };
+        let flow = select(&dp, &sel, &lock).cloned().ok_or(ENOENT)?;
+        dp.flows.remove(&flow, &mut lock);
+        let msg = reply(req, &dp, &flow, flow_cmd::DEL, attrs.ufid_flags, &lock)?;
+        drop(lock);
+        req.notify(msg);
+        Ok(())
+    }
+}
+
+/// `OVS_FLOW_CMD_GET`.
+struct Get;
+
+impl DoIt for Get {
+    fn doit(req: &Request<'_>) -> Result {
+        let attrs = FlowAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
+        let sel = attrs.get_request().map_err(|r| req.reject(r))?;
+        let sel = parse_selector(req, sel, attrs.key)?;
+        let lock = ovs_lock();
+        let dp = find_dp(req, &lock)?;
+        let flow = select(dp, &sel, &lock).ok_or(ENOENT)?;
+        let msg = reply(req, dp, flow, flow_cmd::GET, attrs.ufid_flags, &lock)?;
+        drop(lock);
+        req.reply(msg)
+    }
+}
+
+impl Dump for Get {
+    fn dump(cursor: &mut DumpCursor<'_>, skb: &mut DumpSkb) -> Result {
+        let net = cursor.net();
+        let Some(dp_ifindex) = cursor.dp_ifindex() else {
+            return Err(EINVAL);
+        };
+        // The dump reads under the OVS mutex (never under an RCU read section: the mutex
+        // sleeps).
+        let lock = ovs_lock();
+        let dp = datapath::find_by_ifindex(net, dp_ifindex, &lock).ok_or(ENODEV)?;
+        let pos = (cursor.position()[0] as usize, cursor.position()[1] as usize);
+        let mut err = Ok(());
+        let mut added = 0usize;
+        let resume = dp.flows.for_each_from(pos, &lock, |flow| {
+            match cursor.entry(skb, flow_cmd::GET, dp.ifindex(), |w| {
+                fill(flow, 0, &lock, w)
+            }) {
+                Ok(true) => {
+                    added += 1;
+                    true
+                }
+                Ok(false) => false,
+                Err(e) => {
+                    err = Err(e);
+                    false
+                }
+            }
+        });
+        err?;
+        let (b, i) = resume.unwrap_or((usize::MAX >> 1, 0));
+        cursor.position()[0] = b as _;
+        cursor.position()[1] = i as _;
+        Ok(())
+    }
+}
