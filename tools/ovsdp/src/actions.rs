@@ -35,7 +35,11 @@ pub fn parse_actions(s: &str, ports: Option<&Ports>) -> Result<Vec<Attr>, ParseE
 }
 
 /// `parse_action_list()`: actions up to (not including) `)`.
-fn parse_list(c: &mut Cursor, ports: Option<&Ports>, depth: usize) -> Result<Vec<Attr>, ParseError> {
+fn parse_list(
+    c: &mut Cursor,
+    ports: Option<&Ports>,
+    depth: usize,
+) -> Result<Vec<Attr>, ParseError> {
     let mut out = Vec::new();
     loop {
         c.skip_delims();
@@ -57,7 +61,11 @@ fn hex_u32(c: &mut Cursor) -> Result<u32, ParseError> {
 }
 
 /// Parses `name=` fields of a struct-like action in any order.
-fn fields<'a>(c: &mut Cursor<'a>, allowed: &[&str], mut each: impl FnMut(&mut Cursor<'a>, &str) -> Result<(), ParseError>) -> Result<(), ParseError> {
+fn fields<'a>(
+    c: &mut Cursor<'a>,
+    allowed: &[&str],
+    mut each: impl FnMut(&mut Cursor<'a>, &str) -> Result<(), ParseError>,
+) -> Result<(), ParseError> {
     loop {
         if c.eat(")") {
             return Ok(());
@@ -80,7 +88,11 @@ fn mpls_lse(label: u64, tc: u64, ttl: u64, bos: u64) -> u32 {
 }
 
 /// `parse_odp_action__()`: one action.
-pub fn parse_action(c: &mut Cursor, ports: Option<&Ports>, depth: usize) -> Result<Attr, ParseError> {
+pub fn parse_action(
+    c: &mut Cursor,
+    ports: Option<&Ports>,
+    depth: usize,
+) -> Result<Attr, ParseError> {
     if depth >= MAX_NESTED {
         return Err(c.err("actions nested too deeply"));
     }
@@ -123,7 +135,10 @@ pub fn parse_action(c: &mut Cursor, ports: Option<&Ports>, depth: usize) -> Resu
         ("set", true) => {
             let (k, m) = key::parse_key_attr(c, ports)?;
             c.expect(")")?;
-            let nested = matches!(k.ty(), OVS_KEY_ATTR_ENCAP | OVS_KEY_ATTR_TUNNEL | OVS_KEY_ATTR_NSH);
+            let nested = matches!(
+                k.ty(),
+                OVS_KEY_ATTR_ENCAP | OVS_KEY_ATTR_TUNNEL | OVS_KEY_ATTR_NSH
+            );
             if !nested && m.value.len() == k.value.len() && !m.value.iter().all(|&b| b == 0xff) {
                 let mut v = k.value.clone();
                 v.extend_from_slice(&m.value);
@@ -148,7 +163,9 @@ pub fn parse_action(c: &mut Cursor, ports: Option<&Ports>, depth: usize) -> Resu
                 (Some(v), Some(p)) => (v, p),
                 _ => return Err(c.err_at(s, "push_vlan needs vid= and pcp=")),
             };
-            let tci = (vid as u16) | ((pcp as u16) << VLAN_PCP_SHIFT) | if cfi != 0 { VLAN_CFI } else { 0 };
+            let tci = (vid as u16)
+                | ((pcp as u16) << VLAN_PCP_SHIFT)
+                | if cfi != 0 { VLAN_CFI } else { 0 };
             let mut v = (tpid as u16).to_be_bytes().to_vec();
             v.extend_from_slice(&tci.to_be_bytes());
             Attr::new(OVS_ACTION_ATTR_PUSH_VLAN, v)
@@ -157,7 +174,9 @@ pub fn parse_action(c: &mut Cursor, ports: Option<&Ports>, depth: usize) -> Resu
             c.expect("sample=")?;
             let s = c.pos;
             let num = c.take_while(|b| b.is_ascii_digit() || b == b'.');
-            let pct: f64 = num.parse().map_err(|_| c.err_at(s, "expected a percentage"))?;
+            let pct: f64 = num
+                .parse()
+                .map_err(|_| c.err_at(s, "expected a percentage"))?;
             if !(0.0..=100.0).contains(&pct) {
                 return Err(c.err_at(s, "percentage must be within 0..100"));
             }
@@ -171,7 +190,8 @@ pub fn parse_action(c: &mut Cursor, ports: Option<&Ports>, depth: usize) -> Resu
                 prob as u32
             };
             let list = parse_list(c, ports, depth)?;
-            c.expect("))")?;
+            c.expect(")")?;
+            c.expect(")")?;
             Attr::nested(
                 OVS_ACTION_ATTR_SAMPLE,
                 &[
@@ -189,10 +209,19 @@ pub fn parse_action(c: &mut Cursor, ports: Option<&Ports>, depth: usize) -> Resu
             c.expect("size=")?;
             let size = c.u16()?;
             c.expect(",gt(")?;
-            let gt = if c.eat("drop") { Vec::new() } else { parse_list(c, ports, depth)? };
+            let gt = if c.eat("drop") {
+                Vec::new()
+            } else {
+                parse_list(c, ports, depth)?
+            };
             c.expect("),le(")?;
-            let le = if c.eat("drop") { Vec::new() } else { parse_list(c, ports, depth)? };
-            c.expect("))")?;
+            let le = if c.eat("drop") {
+                Vec::new()
+            } else {
+                parse_list(c, ports, depth)?
+            };
+            c.expect(")")?;
+            c.expect(")")?;
             Attr::nested(
                 OVS_ACTION_ATTR_CHECK_PKT_LEN,
                 &[
@@ -211,7 +240,8 @@ pub fn parse_action(c: &mut Cursor, ports: Option<&Ports>, depth: usize) -> Resu
             };
             c.expect("(")?;
             let basis = c.u32()?;
-            c.expect("))")?;
+            c.expect(")")?;
+            c.expect(")")?;
             let mut v = alg.to_ne_bytes().to_vec();
             v.extend_from_slice(&basis.to_ne_bytes());
             Attr::new(OVS_ACTION_ATTR_HASH, v)
@@ -271,14 +301,19 @@ pub fn parse_action(c: &mut Cursor, ports: Option<&Ports>, depth: usize) -> Resu
                 }
                 Ok(())
             })?;
-            let mut kids = vec![Attr::u32(OVS_PSAMPLE_ATTR_GROUP, group.ok_or_else(|| c.err_at(start, "psample needs group="))?)];
+            let mut kids = vec![Attr::u32(
+                OVS_PSAMPLE_ATTR_GROUP,
+                group.ok_or_else(|| c.err_at(start, "psample needs group="))?,
+            )];
             if let Some(ck) = cookie {
                 kids.push(Attr::new(OVS_PSAMPLE_ATTR_COOKIE, ck));
             }
             Attr::nested(OVS_ACTION_ATTR_PSAMPLE, &kids)
         }
         (name, false) if ports.map(|p| p.by_name.contains_key(name)).unwrap_or(false) => {
-            let no = ports.and_then(|p| p.by_name.get(name).copied()).unwrap_or(0);
+            let no = ports
+                .and_then(|p| p.by_name.get(name).copied())
+                .unwrap_or(0);
             Attr::u32(OVS_ACTION_ATTR_OUTPUT, no)
         }
         _ => {
@@ -341,8 +376,14 @@ fn parse_ct(c: &mut Cursor, paren: bool) -> Result<Attr, ParseError> {
             let s = c.pos;
             if c.eat("commit") {
                 commit = true;
+                if force {
+                    return Err(c.err_at(s, "ct: commit and force_commit are exclusive"));
+                }
             } else if c.eat("force_commit") {
                 force = true;
+                if commit {
+                    return Err(c.err_at(s, "ct: commit and force_commit are exclusive"));
+                }
             } else if c.eat("zone=") {
                 zone = c.u16()?;
             } else if c.eat("mark=") {
@@ -351,7 +392,11 @@ fn parse_ct(c: &mut Cursor, paren: bool) -> Result<Attr, ParseError> {
                 mark = Some((v, m));
             } else if c.eat("label=") {
                 let v = parse_u128_hex(c)?;
-                let m = if c.eat("/") { parse_u128_hex(c)? } else { u128::MAX };
+                let m = if c.eat("/") {
+                    parse_u128_hex(c)?
+                } else {
+                    u128::MAX
+                };
                 label = Some((v, m));
             } else if c.eat("helper=") {
                 let h = c.take_while(|b| !b", \t\r\n)".contains(&b));
@@ -368,11 +413,10 @@ fn parse_ct(c: &mut Cursor, paren: bool) -> Result<Attr, ParseError> {
             } else if c.rest().starts_with("nat") {
                 return Err(c.err("ct(nat(...)) is not supported by ovsdp yet"));
             } else {
-                return Err(c.err("expected commit, force_commit, zone=, mark=, label=, helper= or timeout="));
+                return Err(c.err(
+                    "expected commit, force_commit, zone=, mark=, label=, helper= or timeout=",
+                ));
             }
-        }
-        if commit && force {
-            return Err(c.err("ct: commit and force_commit are exclusive"));
         }
     }
     let mut kids = Vec::new();
@@ -420,7 +464,8 @@ fn parse_u128_hex(c: &mut Cursor) -> Result<u128, ParseError> {
     let start = c.pos;
     if c.eat("0x") || c.eat("0X") {
         let d = c.take_while(|b| b.is_ascii_hexdigit());
-        return u128::from_str_radix(d, 16).map_err(|_| c.err_at(start, "expected a 128-bit hex number"));
+        return u128::from_str_radix(d, 16)
+            .map_err(|_| c.err_at(start, "expected a 128-bit hex number"));
     }
     Ok(c.int()? as u128)
 }
@@ -447,7 +492,11 @@ pub fn format_actions(actions: &[u8], ports: Option<&Ports>) -> String {
         return "drop".into();
     }
     match attr::parse(actions) {
-        Ok(list) => list.iter().map(|a| format_action(a, ports)).collect::<Vec<_>>().join(","),
+        Ok(list) => list
+            .iter()
+            .map(|a| format_action(a, ports))
+            .collect::<Vec<_>>()
+            .join(","),
         Err(_) => format!("<bad actions: {}>", hex(actions)),
     }
 }
@@ -457,7 +506,13 @@ fn generic(a: &Attr) -> String {
     let mut s = format!("action{}", a.ty());
     if !a.value.is_empty() {
         s.push('(');
-        s.push_str(&a.value.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" "));
+        s.push_str(
+            &a.value
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
         s.push(')');
     }
     s
@@ -472,7 +527,10 @@ fn action_len(ty: u16) -> Option<usize> {
         | OVS_ACTION_ATTR_METER
         | OVS_ACTION_ATTR_DROP => 4,
         OVS_ACTION_ATTR_PUSH_VLAN => 4,
-        OVS_ACTION_ATTR_POP_VLAN | OVS_ACTION_ATTR_POP_ETH | OVS_ACTION_ATTR_CT_CLEAR | OVS_ACTION_ATTR_POP_NSH => 0,
+        OVS_ACTION_ATTR_POP_VLAN
+        | OVS_ACTION_ATTR_POP_ETH
+        | OVS_ACTION_ATTR_CT_CLEAR
+        | OVS_ACTION_ATTR_POP_NSH => 0,
         OVS_ACTION_ATTR_HASH => 8,
         OVS_ACTION_ATTR_PUSH_MPLS => 6,
         OVS_ACTION_ATTR_POP_MPLS => 2,
@@ -531,11 +589,22 @@ pub fn format_action(a: &Attr, ports: Option<&Ports>) -> String {
         OVS_ACTION_ATTR_PUSH_MPLS | OVS_ACTION_ATTR_ADD_MPLS => {
             let lse = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
             let et = u16::from_be_bytes([v[4], v[5]]);
-            let name = if ty == OVS_ACTION_ATTR_ADD_MPLS { "add_mpls" } else { "push_mpls" };
+            let name = if ty == OVS_ACTION_ATTR_ADD_MPLS {
+                "add_mpls"
+            } else {
+                "push_mpls"
+            };
             format!("{name}({},eth_type=0x{et:x})", format_mpls_lse(lse))
         }
-        OVS_ACTION_ATTR_POP_MPLS => format!("pop_mpls(eth_type=0x{:x})", u16::from_be_bytes([v[0], v[1]])),
-        OVS_ACTION_ATTR_PUSH_ETH => format!("push_eth(src={},dst={})", fmt_mac(&v[0..6]), fmt_mac(&v[6..12])),
+        OVS_ACTION_ATTR_POP_MPLS => format!(
+            "pop_mpls(eth_type=0x{:x})",
+            u16::from_be_bytes([v[0], v[1]])
+        ),
+        OVS_ACTION_ATTR_PUSH_ETH => format!(
+            "push_eth(src={},dst={})",
+            fmt_mac(&v[0..6]),
+            fmt_mac(&v[6..12])
+        ),
         OVS_ACTION_ATTR_CLONE => format!("clone({})", format_actions(v, ports)),
         OVS_ACTION_ATTR_SAMPLE => {
             let k = kids();
@@ -546,7 +615,10 @@ pub fn format_action(a: &Attr, ports: Option<&Ports>) -> String {
                 return "sample(error)".into();
             };
             let pct = 100.0 * p as f64 / u32::MAX as f64;
-            format!("sample(sample={pct:.1}%,actions({}))", format_actions(&acts.value, ports))
+            format!(
+                "sample(sample={pct:.1}%,actions({}))",
+                format_actions(&acts.value, ports)
+            )
         }
         OVS_ACTION_ATTR_CHECK_PKT_LEN => {
             let k = kids();
@@ -575,7 +647,9 @@ pub fn format_action(a: &Attr, ports: Option<&Ports>) -> String {
             if attr::find(&k, OVS_USERSPACE_ATTR_ACTIONS).is_some() {
                 s.push_str(",actions");
             }
-            if let Some(p) = attr::find(&k, OVS_USERSPACE_ATTR_EGRESS_TUN_PORT).and_then(|a| a.get_u32()) {
+            if let Some(p) =
+                attr::find(&k, OVS_USERSPACE_ATTR_EGRESS_TUN_PORT).and_then(|a| a.get_u32())
+            {
                 s.push_str(&format!(",tunnel_out_port={}", fmt_port(ports, p)));
             }
             s.push(')');
@@ -598,7 +672,9 @@ pub fn format_action(a: &Attr, ports: Option<&Ports>) -> String {
         OVS_ACTION_ATTR_CT => format_ct(&kids()),
         OVS_ACTION_ATTR_PSAMPLE => {
             let k = kids();
-            let group = attr::find(&k, OVS_PSAMPLE_ATTR_GROUP).and_then(|a| a.get_u32()).unwrap_or(0);
+            let group = attr::find(&k, OVS_PSAMPLE_ATTR_GROUP)
+                .and_then(|a| a.get_u32())
+                .unwrap_or(0);
             let mut s = format!("psample(group={group}");
             if let Some(ck) = attr::find(&k, OVS_PSAMPLE_ATTR_COOKIE) {
                 s.push_str(&format!(",cookie=0x{}", hex(&ck.value)));
@@ -619,7 +695,10 @@ fn format_ct(k: &[Attr]) -> String {
     if attr::find(k, OVS_CT_ATTR_FORCE_COMMIT).is_some() {
         parts.push("force_commit".to_string());
     }
-    if let Some(z) = attr::find(k, OVS_CT_ATTR_ZONE).and_then(|a| a.get_u16()).filter(|z| *z != 0) {
+    if let Some(z) = attr::find(k, OVS_CT_ATTR_ZONE)
+        .and_then(|a| a.get_u16())
+        .filter(|z| *z != 0)
+    {
         parts.push(format!("zone={z}"));
     }
     if let Some(m) = attr::find(k, OVS_CT_ATTR_MARK).filter(|m| m.value.len() == 8) {

@@ -92,7 +92,10 @@ pub fn parse_args(argv: &[String]) -> Result<Opts, Fail> {
         let mut value = |what: &str| -> Result<String, Fail> {
             match &inline {
                 Some(v) => Ok(v.clone()),
-                None => it.next().cloned().ok_or_else(|| Fail(format!("option {what} needs a value"), 2)),
+                None => it
+                    .next()
+                    .cloned()
+                    .ok_or_else(|| Fail(format!("option {what} needs a value"), 2)),
             }
         };
         match name.as_str() {
@@ -108,7 +111,10 @@ pub fn parse_args(argv: &[String]) -> Result<Opts, Fail> {
             "--user-features" => o.user_features = Some(value("--user-features")?),
             "--upcall-pid" => {
                 let v = value("--upcall-pid")?;
-                o.upcall_pid = Some(v.parse().map_err(|_| Fail(format!("bad --upcall-pid '{v}'"), 2))?);
+                o.upcall_pid = Some(
+                    v.parse()
+                        .map_err(|_| Fail(format!("bad --upcall-pid '{v}'"), 2))?,
+                );
             }
             "--key" => o.key = Some(value("--key")?),
             "-h" | "--help" => o.args = vec!["help".into()],
@@ -146,21 +152,31 @@ fn dp_name(s: &str) -> &str {
 }
 
 /// Turns an operation error into the message users see.
-fn explain(e: DpError, what: &str) -> Fail {
+pub fn explain(e: DpError, what: &str) -> Fail {
     match e {
         DpError::NoDatapath(n) => Fail(format!("datapath {n} not found"), 1),
-        DpError::Nl(NlError::NoFamily(f)) => Fail(format!("no {f} family: is openvswitch_rs loaded?"), 1),
+        DpError::Nl(NlError::NoFamily(f)) => {
+            Fail(format!("no {f} family: is openvswitch_rs loaded?"), 1)
+        }
         DpError::Nl(NlError::Errno(e)) if e == libc::EPERM || e == libc::EACCES => {
             Fail("permission denied: CAP_NET_ADMIN needed".into(), 1)
         }
         DpError::Nl(NlError::Errno(e)) => {
             let detail = match (what, e) {
-                (w, libc::EEXIST) if w.starts_with("add-dp") => "datapath already exists".to_string(),
-                (w, libc::EEXIST) if w.contains("flow") => "flow already exists (use mod-flow to change it)".to_string(),
-                (w, libc::EEXIST) | (w, libc::EBUSY) if w.contains("-if") => "port already exists".to_string(),
+                (w, libc::EEXIST) if w.starts_with("add-dp") => {
+                    "datapath already exists".to_string()
+                }
+                (w, libc::EEXIST) if w.contains("flow") => {
+                    "flow already exists (use mod-flow to change it)".to_string()
+                }
+                (w, libc::EEXIST) | (w, libc::EBUSY) if w.contains("-if") => {
+                    "port already exists".to_string()
+                }
                 (w, libc::ENOENT) if w.contains("flow") => "flow not found".to_string(),
                 (w, libc::ENODEV) if w.contains("-if") => "port not found".to_string(),
-                (w, libc::EFBIG) if w.contains("-if") => "port number out of range or in use".to_string(),
+                (w, libc::EFBIG) if w.contains("-if") => {
+                    "port number out of range or in use".to_string()
+                }
                 _ => std::io::Error::from_raw_os_error(e).to_string(),
             };
             Fail(format!("{what}: {detail}"), 1)
@@ -199,7 +215,10 @@ fn ports_of(d: &mut Dpif, dp: &Dp) -> Result<(Vec<Vport>, Ports), Fail> {
 
 /// CLOCK_MONOTONIC in msecs, the clock of OVS_FLOW_ATTR_USED.
 pub fn now_ms() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: clock_gettime writes into the timespec we own.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1000 + ts.tv_nsec as u64 / 1_000_000
@@ -242,9 +261,15 @@ pub fn format_flow_line(f: &FlowInfo, ports: Option<&Ports>, verbose: bool, now:
         }
     }
     s.push_str(&format_flow(&f.key, f.mask.as_deref(), ports, verbose));
-    s.push_str(&format!(", packets:{}, bytes:{}, used:", f.stats.0, f.stats.1));
+    s.push_str(&format!(
+        ", packets:{}, bytes:{}, used:",
+        f.stats.0, f.stats.1
+    ));
     if f.used != 0 {
-        s.push_str(&format!("{:.3}s", now.saturating_sub(f.used) as f64 / 1000.0));
+        s.push_str(&format!(
+            "{:.3}s",
+            now.saturating_sub(f.used) as f64 / 1000.0
+        ));
     } else {
         s.push_str("never");
     }
@@ -258,16 +283,32 @@ pub fn format_flow_line(f: &FlowInfo, ports: Option<&Ports>, verbose: bool, now:
 
 fn flow_json(f: &FlowInfo, ports: Option<&Ports>, verbose: bool, now: u64) -> J {
     J::obj(vec![
-        ("ufid", f.ufid.as_ref().map(|u| J::s(format_ufid(u))).unwrap_or(J::Null)),
-        ("flow", J::s(format_flow(&f.key, f.mask.as_deref(), ports, verbose))),
+        (
+            "ufid",
+            f.ufid
+                .as_ref()
+                .map(|u| J::s(format_ufid(u)))
+                .unwrap_or(J::Null),
+        ),
+        (
+            "flow",
+            J::s(format_flow(&f.key, f.mask.as_deref(), ports, verbose)),
+        ),
         ("packets", J::U(f.stats.0)),
         ("bytes", J::U(f.stats.1)),
         (
             "used_ms_ago",
-            if f.used == 0 { J::Null } else { J::U(now.saturating_sub(f.used)) },
+            if f.used == 0 {
+                J::Null
+            } else {
+                J::U(now.saturating_sub(f.used))
+            },
         ),
         ("tcp_flags", J::s(format_tcp_flags(f.tcp_flags as u16))),
-        ("actions", J::s(format_actions(f.actions.as_deref().unwrap_or(&[]), ports))),
+        (
+            "actions",
+            J::s(format_actions(f.actions.as_deref().unwrap_or(&[]), ports)),
+        ),
     ])
 }
 
@@ -291,13 +332,25 @@ fn human_size(v: u64) -> String {
 pub fn format_show(dp: &Dp, ports: &[Vport], stats: bool) -> String {
     let mut s = format!("system@{}:\n", dp.name);
     if let Some([hit, missed, lost, flows]) = dp.stats {
-        s.push_str(&format!("  lookups: hit:{hit} missed:{missed} lost:{lost}\n  flows: {flows}\n"));
+        s.push_str(&format!(
+            "  lookups: hit:{hit} missed:{missed} lost:{lost}\n  flows: {flows}\n"
+        ));
         if let Some((mask_hit, masks, cache_hit)) = dp.megaflow {
             let n = hit + missed;
-            let avg = if n > 0 { mask_hit as f64 / n as f64 } else { 0.0 };
-            s.push_str(&format!("  masks: hit:{mask_hit} total:{masks} hit/pkt:{avg:.2}\n"));
+            let avg = if n > 0 {
+                mask_hit as f64 / n as f64
+            } else {
+                0.0
+            };
+            s.push_str(&format!(
+                "  masks: hit:{mask_hit} total:{masks} hit/pkt:{avg:.2}\n"
+            ));
             if cache_hit != 0 {
-                let r = if n > 0 { cache_hit as f64 / n as f64 * 100.0 } else { 0.0 };
+                let r = if n > 0 {
+                    cache_hit as f64 / n as f64 * 100.0
+                } else {
+                    0.0
+                };
                 s.push_str(&format!("  cache: hit:{cache_hit} hit-rate:{r:.2}%\n"));
             }
         }
@@ -314,10 +367,18 @@ pub fn format_show(dp: &Dp, ports: &[Vport], stats: bool) -> String {
         if stats {
             match p.stats {
                 Some([rxp, txp, rxb, txb, rxe, txe, rxd, txd]) => {
-                    s.push_str(&format!("    RX packets:{rxp} errors:{rxe} dropped:{rxd} overruns:? frame:?\n"));
-                    s.push_str(&format!("    TX packets:{txp} errors:{txe} dropped:{txd} aborted:? carrier:?\n"));
+                    s.push_str(&format!(
+                        "    RX packets:{rxp} errors:{rxe} dropped:{rxd} overruns:? frame:?\n"
+                    ));
+                    s.push_str(&format!(
+                        "    TX packets:{txp} errors:{txe} dropped:{txd} aborted:? carrier:?\n"
+                    ));
                     s.push_str("    collisions:?\n");
-                    s.push_str(&format!("    RX bytes:{rxb}{}  TX bytes:{txb}{}\n", human_size(rxb), human_size(txb)));
+                    s.push_str(&format!(
+                        "    RX bytes:{rxb}{}  TX bytes:{txb}{}\n",
+                        human_size(rxb),
+                        human_size(txb)
+                    ));
                 }
                 None => s.push_str("    (no statistics)\n"),
             }
@@ -333,18 +394,34 @@ fn show_json(dp: &Dp, ports: &[Vport]) -> J {
         ("dp_ifindex", J::I(dp.ifindex as i64)),
         (
             "lookups",
-            J::obj(vec![("hit", J::U(st[0])), ("missed", J::U(st[1])), ("lost", J::U(st[2]))]),
+            J::obj(vec![
+                ("hit", J::U(st[0])),
+                ("missed", J::U(st[1])),
+                ("lost", J::U(st[2])),
+            ]),
         ),
         ("flows", J::U(st[3])),
         (
             "masks",
             match dp.megaflow {
-                Some((h, t, c)) => J::obj(vec![("hit", J::U(h)), ("total", J::U(t as u64)), ("cache_hit", J::U(c))]),
+                Some((h, t, c)) => J::obj(vec![
+                    ("hit", J::U(h)),
+                    ("total", J::U(t as u64)),
+                    ("cache_hit", J::U(c)),
+                ]),
                 None => J::Null,
             },
         ),
-        ("masks_cache_size", dp.masks_cache_size.map(|x| J::U(x as u64)).unwrap_or(J::Null)),
-        ("user_features", dp.user_features.map(|x| J::U(x as u64)).unwrap_or(J::Null)),
+        (
+            "masks_cache_size",
+            dp.masks_cache_size
+                .map(|x| J::U(x as u64))
+                .unwrap_or(J::Null),
+        ),
+        (
+            "user_features",
+            dp.user_features.map(|x| J::U(x as u64)).unwrap_or(J::Null),
+        ),
         (
             "ports",
             J::A(
@@ -403,7 +480,9 @@ fn tunnel_options(opts: &[(String, String)]) -> Result<Vec<Attr>, Fail> {
     let mut v = Vec::new();
     for (k, val) in opts {
         if k == "dst_port" {
-            let p: u16 = val.parse().map_err(|_| Fail(format!("bad dst_port '{val}'"), 2))?;
+            let p: u16 = val
+                .parse()
+                .map_err(|_| Fail(format!("bad dst_port '{val}'"), 2))?;
             v.push(Attr::u16(1 /* OVS_TUNNEL_ATTR_DST_PORT */, p));
         }
     }
@@ -419,6 +498,27 @@ fn need(args: &[String], min: usize, max: usize, usage: &str) -> Result<(), Fail
 
 fn parse_flow_arg(s: &str, ports: Option<&Ports>) -> Result<Flow, Fail> {
     parse_flow(s, ports).map_err(|e| Fail(format!("bad flow: {e}"), 2))
+}
+
+/// Checks syntax before touching the kernel, so a typo is reported even
+/// without a datapath; errors that a port name could resolve are left for
+/// the second parse, which knows the datapath's ports.
+fn precheck(flow: Option<&str>, actions: Option<&str>) -> Result<(), Fail> {
+    if let Some(f) = flow {
+        if let Err(e) = parse_flow(f, None) {
+            if !e.msg.starts_with("unknown port name") {
+                return Err(Fail(format!("bad flow: {e}"), 2));
+            }
+        }
+    }
+    if let Some(a) = actions {
+        if let Err(e) = parse_actions(a, None) {
+            if !e.msg.starts_with("unknown action") {
+                return Err(Fail(format!("bad actions: {e}"), 2));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn out(s: &str) {
@@ -447,7 +547,11 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
             let dp = d
                 .dp_new(name, o.upcall_pid.unwrap_or(0), features)
                 .map_err(|e| explain(e, &format!("add-dp {name}")))?;
-            let dp = if dp.ifindex == 0 { lookup(&mut d, Some(name))? } else { dp };
+            let dp = if dp.ifindex == 0 {
+                lookup(&mut d, Some(name))?
+            } else {
+                dp
+            };
             for i in &a[1..] {
                 add_if(&mut d, &dp, i)?;
             }
@@ -463,7 +567,10 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
             let mut dps = d.dp_dump().map_err(|e| explain(e, "dump-dps"))?;
             dps.sort_by(|x, y| x.name.cmp(&y.name));
             if o.json {
-                out(&format!("{}\n", J::A(dps.iter().map(|x| J::s(x.name.clone())).collect()).dump()));
+                out(&format!(
+                    "{}\n",
+                    J::A(dps.iter().map(|x| J::s(x.name.clone())).collect()).dump()
+                ));
             } else {
                 for x in dps {
                     out(&format!("system@{}\n", x.name));
@@ -475,7 +582,9 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
             let mut dps = if a.is_empty() {
                 d.dp_dump().map_err(|e| explain(e, "show"))?
             } else {
-                a.iter().map(|n| lookup(&mut d, Some(n))).collect::<Result<_, _>>()?
+                a.iter()
+                    .map(|n| lookup(&mut d, Some(n)))
+                    .collect::<Result<_, _>>()?
             };
             if a.is_empty() {
                 dps.sort_by(|x, y| x.name.cmp(&y.name));
@@ -509,7 +618,10 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
             for spec in &a[1..] {
                 let (name, opts) = iface_spec(spec);
                 let Some(cur) = ports.iter().find(|p| p.name == name) else {
-                    return fail(format!("set-if: {name}: no port with this name in {}", dp.name));
+                    return fail(format!(
+                        "set-if: {name}: no port with this name in {}",
+                        dp.name
+                    ));
                 };
                 let mut extra = Vec::new();
                 for (k, v) in &opts {
@@ -523,7 +635,9 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
                             }
                         }
                         "upcall_pid" => {
-                            let p: u32 = v.parse().map_err(|_| Fail(format!("bad upcall_pid '{v}'"), 2))?;
+                            let p: u32 = v
+                                .parse()
+                                .map_err(|_| Fail(format!("bad upcall_pid '{v}'"), 2))?;
                             extra.push(Attr::u32(OVS_VPORT_ATTR_UPCALL_PID, p));
                         }
                         "dst_port" => {}
@@ -540,7 +654,8 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
                     extra.push(Attr::nested(OVS_VPORT_ATTR_OPTIONS, &t));
                 }
                 extra.push(Attr::u32(OVS_VPORT_ATTR_TYPE, cur.ty));
-                d.vport_set(&dp, &name, extra).map_err(|e| explain(e, &format!("set-if {name}")))?;
+                d.vport_set(&dp, &name, extra)
+                    .map_err(|e| explain(e, &format!("set-if {name}")))?;
             }
         }
         "del-if" => {
@@ -548,24 +663,40 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
             let mut d = open()?;
             let dp = lookup(&mut d, Some(&a[0]))?;
             for i in &a[1..] {
-                d.vport_del(&dp, i).map_err(|e| explain(e, &format!("del-if {i}")))?;
+                d.vport_del(&dp, i)
+                    .map_err(|e| explain(e, &format!("del-if {i}")))?;
             }
         }
         "add-flow" | "mod-flow" => {
             need(a, 2, 3, &format!("{verb} [DP] FLOW ACTIONS"))?;
-            let (dpn, fl, ac) = if a.len() == 3 { (Some(a[0].as_str()), &a[1], &a[2]) } else { (None, &a[0], &a[1]) };
+            let (dpn, fl, ac) = if a.len() == 3 {
+                (Some(a[0].as_str()), &a[1], &a[2])
+            } else {
+                (None, &a[0], &a[1])
+            };
+            precheck(Some(fl), Some(ac))?;
             let mut d = open()?;
             let dp = lookup(&mut d, dpn)?;
             let (_, ports) = ports_of(&mut d, &dp)?;
             let flow = parse_flow_arg(fl, Some(&ports))?;
-            let acts = parse_actions(ac, Some(&ports)).map_err(|e| Fail(format!("bad actions: {e}"), 2))?;
-            let (create, nlm_create) = if verb == "add-flow" { (true, true) } else { (o.may_create, false) };
+            let acts = parse_actions(ac, Some(&ports))
+                .map_err(|e| Fail(format!("bad actions: {e}"), 2))?;
+            let (create, nlm_create) = if verb == "add-flow" {
+                (true, true)
+            } else {
+                (o.may_create, false)
+            };
             d.flow_put(&dp, &flow, &acts, create, nlm_create, o.clear)
                 .map_err(|e| explain(e, verb))?;
         }
         "get-flow" | "del-flow" => {
             need(a, 1, 2, &format!("{verb} [DP] FLOW|ufid:UFID"))?;
-            let (dpn, fl) = if a.len() == 2 { (Some(a[0].as_str()), &a[1]) } else { (None, &a[0]) };
+            let (dpn, fl) = if a.len() == 2 {
+                (Some(a[0].as_str()), &a[1])
+            } else {
+                (None, &a[0])
+            };
+            precheck(Some(fl), None)?;
             let mut d = open()?;
             let dp = lookup(&mut d, dpn)?;
             let (_, ports) = ports_of(&mut d, &dp)?;
@@ -579,9 +710,15 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
                 let f = d.flow_get(&dp, &flow).map_err(|e| explain(e, verb))?;
                 let p = if o.names { Some(&ports) } else { None };
                 if o.json {
-                    out(&format!("{}\n", flow_json(&f, p, o.verbose > 0, now_ms()).dump()));
+                    out(&format!(
+                        "{}\n",
+                        flow_json(&f, p, o.verbose > 0, now_ms()).dump()
+                    ));
                 } else {
-                    out(&format!("{}\n", format_flow_line(&f, p, o.verbose > 0, now_ms())));
+                    out(&format!(
+                        "{}\n",
+                        format_flow_line(&f, p, o.verbose > 0, now_ms())
+                    ));
                 }
             }
         }
@@ -589,7 +726,8 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
             need(a, 0, 1, "del-flows [DP]")?;
             let mut d = open()?;
             let dp = lookup(&mut d, a.first().map(|s| s.as_str()))?;
-            d.flow_del(&dp, &Flow::default()).map_err(|e| explain(e, verb))?;
+            d.flow_del(&dp, &Flow::default())
+                .map_err(|e| explain(e, verb))?;
         }
         "dump-flows" => {
             need(a, 0, 1, "dump-flows [DP]")?;
@@ -602,7 +740,13 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
             if o.json {
                 out(&format!(
                     "{}\n",
-                    J::A(flows.iter().map(|f| flow_json(f, p, o.verbose > 0, now)).collect()).dump()
+                    J::A(
+                        flows
+                            .iter()
+                            .map(|f| flow_json(f, p, o.verbose > 0, now))
+                            .collect()
+                    )
+                    .dump()
                 ));
             } else {
                 for f in &flows {
@@ -613,6 +757,7 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
         "execute" => {
             need(a, 3, 3, "execute DP PACKET-HEX ACTIONS")?;
             let pkt = parse_hex_packet(&a[1]).map_err(|e| Fail(format!("bad packet: {e}"), 2))?;
+            precheck(o.key.as_deref(), Some(&a[2]))?;
             let mut d = open()?;
             let dp = lookup(&mut d, Some(&a[0]))?;
             let (_, ports) = ports_of(&mut d, &dp)?;
@@ -620,20 +765,30 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
                 Some(k) => parse_flow_arg(k, Some(&ports))?.key,
                 None => Vec::new(),
             };
-            let acts = parse_actions(&a[2], Some(&ports)).map_err(|e| Fail(format!("bad actions: {e}"), 2))?;
-            d.execute(&dp, &pkt, &key, &acts).map_err(|e| explain(e, verb))?;
+            let acts = parse_actions(&a[2], Some(&ports))
+                .map_err(|e| Fail(format!("bad actions: {e}"), 2))?;
+            d.execute(&dp, &pkt, &key, &acts)
+                .map_err(|e| explain(e, verb))?;
         }
         "parse-flow" => {
             need(a, 1, 1, "parse-flow FLOW")?;
             let f = parse_flow_arg(&a[0], None)?;
-            out(&format!("{}\n", format_flow(&f.key, Some(&f.mask), None, o.verbose > 0)));
+            out(&format!(
+                "{}\n",
+                format_flow(&f.key, Some(&f.mask), None, o.verbose > 0)
+            ));
             if o.verbose > 0 {
-                out(&format!("key:  {}\nmask: {}\n", hex(&crate::attr::emit(&f.key)), hex(&crate::attr::emit(&f.mask))));
+                out(&format!(
+                    "key:  {}\nmask: {}\n",
+                    hex(&crate::attr::emit(&f.key)),
+                    hex(&crate::attr::emit(&f.mask))
+                ));
             }
         }
         "parse-actions" => {
             need(a, 1, 1, "parse-actions ACTIONS")?;
-            let acts = parse_actions(&a[0], None).map_err(|e| Fail(format!("bad actions: {e}"), 2))?;
+            let acts =
+                parse_actions(&a[0], None).map_err(|e| Fail(format!("bad actions: {e}"), 2))?;
             let bytes = crate::attr::emit(&acts);
             out(&format!("{}\n", format_actions(&bytes, None)));
             if o.verbose > 0 {
@@ -644,7 +799,12 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
             need(a, 1, 1, "monitor DP")?;
             monitor(o, &a[0])?;
         }
-        _ => return Err(Fail(format!("unknown command '{verb}'; use --help for help"), 2)),
+        _ => {
+            return Err(Fail(
+                format!("unknown command '{verb}'; use --help for help"),
+                2,
+            ))
+        }
     }
     Ok(())
 }
@@ -659,10 +819,13 @@ fn add_if(d: &mut Dpif, dp: &Dp, spec: &str) -> Result<(), Fail> {
     for (k, v) in &opts {
         match k.as_str() {
             "type" => {
-                ty = dpif::vport_type_from_name(v).ok_or_else(|| Fail(format!("add-if: {name}: unknown type '{v}'"), 2))?
+                ty = dpif::vport_type_from_name(v)
+                    .ok_or_else(|| Fail(format!("add-if: {name}: unknown type '{v}'"), 2))?
             }
             "port_no" => {
-                let n: u32 = v.parse().map_err(|_| Fail(format!("bad port_no '{v}'"), 2))?;
+                let n: u32 = v
+                    .parse()
+                    .map_err(|_| Fail(format!("bad port_no '{v}'"), 2))?;
                 extra.push(Attr::u32(OVS_VPORT_ATTR_PORT_NO, n));
             }
             "dst_port" => {}
@@ -672,9 +835,10 @@ fn add_if(d: &mut Dpif, dp: &Dp, spec: &str) -> Result<(), Fail> {
     let options = tunnel_options(&opts)?;
     let mut body = dpif::vport_new_msg(dp.ifindex, &name, ty, 0, options);
     body.attrs.append(&mut extra);
-    let fam = d.family(OVS_VPORT_FAMILY).map_err(|e| explain(e, "add-if"))?;
-    d.nl
-        .request(&fam, false, netlink_packet_core::NLM_F_ECHO, body)
+    let fam = d
+        .family(OVS_VPORT_FAMILY)
+        .map_err(|e| explain(e, "add-if"))?;
+    d.nl.request(&fam, false, netlink_packet_core::NLM_F_ECHO, body)
         .map_err(|e| explain(DpError::Nl(e), &format!("add-if {name}")))?;
     Ok(())
 }
@@ -702,7 +866,9 @@ fn monitor(o: &Opts, dpn: &str) -> Result<(), Fail> {
     let mut d = open()?;
     let dp = lookup(&mut d, Some(dpn))?;
     let mut lis = Nl::open().map_err(|e| explain(DpError::Nl(e), "monitor"))?;
-    let pkt_fam = d.family(OVS_PACKET_FAMILY).map_err(|e| explain(e, "monitor"))?;
+    let pkt_fam = d
+        .family(OVS_PACKET_FAMILY)
+        .map_err(|e| explain(e, "monitor"))?;
     let mut fams = Vec::new();
     for f in [OVS_DATAPATH_FAMILY, OVS_VPORT_FAMILY, OVS_FLOW_FAMILY] {
         let fam = d.family(f).map_err(|e| explain(e, "monitor"))?;
@@ -716,14 +882,20 @@ fn monitor(o: &Opts, dpn: &str) -> Result<(), Fail> {
     let (ports, names) = ports_of(&mut d, &dp)?;
     let mut restore: Vec<(String, Vec<u32>)> = Vec::new();
     for p in &ports {
-        d.vport_set(&dp, &p.name, vec![Attr::u32(OVS_VPORT_ATTR_UPCALL_PID, lis.pid)])
-            .map_err(|e| explain(e, &format!("monitor: set upcall pid of {}", p.name)))?;
+        d.vport_set(
+            &dp,
+            &p.name,
+            vec![Attr::u32(OVS_VPORT_ATTR_UPCALL_PID, lis.pid)],
+        )
+        .map_err(|e| explain(e, &format!("monitor: set upcall pid of {}", p.name)))?;
         restore.push((p.name.clone(), p.upcall_pids.clone()));
     }
     if dp.user_features.unwrap_or(0) & OVS_DP_F_DISPATCH_UPCALL_PER_CPU != 0 {
         // SAFETY: sysconf has no memory-safety preconditions.
         let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) }.max(1) as usize;
-        let pids: Vec<u8> = std::iter::repeat_n(lis.pid.to_ne_bytes(), n).flatten().collect();
+        let pids: Vec<u8> = std::iter::repeat_n(lis.pid.to_ne_bytes(), n)
+            .flatten()
+            .collect();
         d.dp_set(&dp.name, vec![Attr::new(OVS_DP_ATTR_PER_CPU_PIDS, pids)])
             .map_err(|e| explain(e, "monitor: set per-cpu upcall pids"))?;
         eprintln!("ovsdp: note: per-CPU upcall PIDs now point at this monitor and are not restored on exit");
@@ -733,7 +905,10 @@ fn monitor(o: &Opts, dpn: &str) -> Result<(), Fail> {
         libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
         libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
     }
-    let tv = libc::timeval { tv_sec: 0, tv_usec: 200_000 };
+    let tv = libc::timeval {
+        tv_sec: 0,
+        tv_usec: 200_000,
+    };
     // SAFETY: SO_RCVTIMEO with a valid timeval on our own socket fd.
     unsafe {
         libc::setsockopt(
@@ -745,13 +920,19 @@ fn monitor(o: &Opts, dpn: &str) -> Result<(), Fail> {
         );
     }
     if !o.json {
-        out(&format!("monitoring system@{} (upcall pid {}), ^C to stop\n", dp.name, lis.pid));
+        out(&format!(
+            "monitoring system@{} (upcall pid {}), ^C to stop\n",
+            dp.name, lis.pid
+        ));
     }
     let fam_name = |id: u16| -> &str {
         if id == pkt_fam.id {
             return OVS_PACKET_FAMILY;
         }
-        fams.iter().find(|f| f.id == id).map(|f| f.name.as_str()).unwrap_or("?")
+        fams.iter()
+            .find(|f| f.id == id)
+            .map(|f| f.name.as_str())
+            .unwrap_or("?")
     };
     let now = now_ms;
     let mut result = Ok(());
@@ -783,7 +964,9 @@ fn monitor(o: &Opts, dpn: &str) -> Result<(), Fail> {
                     let key = dpif::find(&p.attrs, OVS_PACKET_ATTR_KEY)
                         .and_then(|k| k.children().ok())
                         .unwrap_or_default();
-                    let pkt = dpif::find(&p.attrs, OVS_PACKET_ATTR_PACKET).map(|a| a.value.clone()).unwrap_or_default();
+                    let pkt = dpif::find(&p.attrs, OVS_PACKET_ATTR_PACKET)
+                        .map(|a| a.value.clone())
+                        .unwrap_or_default();
                     let ud = dpif::find(&p.attrs, OVS_PACKET_ATTR_USERDATA).map(|a| hex(&a.value));
                     let keys = format_flow(&key, None, Some(&names), true);
                     if o.json {
@@ -808,7 +991,12 @@ fn monitor(o: &Opts, dpn: &str) -> Result<(), Fail> {
                 OVS_DATAPATH_FAMILY => {
                     let x = dpif::parse_dp(&p);
                     if o.json {
-                        J::obj(vec![("event", J::s("datapath")), ("cmd", J::s(cmd_name(p.cmd))), ("name", J::s(x.name))]).dump()
+                        J::obj(vec![
+                            ("event", J::s("datapath")),
+                            ("cmd", J::s(cmd_name(p.cmd))),
+                            ("name", J::s(x.name)),
+                        ])
+                        .dump()
                     } else {
                         format!("datapath {}: system@{}", cmd_name(p.cmd), x.name)
                     }
@@ -816,7 +1004,11 @@ fn monitor(o: &Opts, dpn: &str) -> Result<(), Fail> {
                 OVS_VPORT_FAMILY => {
                     let v = dpif::parse_vport(&p);
                     if p.cmd == CMD_NEW && v.upcall_pids.first() != Some(&lis.pid) {
-                        let _ = d.vport_set(&dp, &v.name, vec![Attr::u32(OVS_VPORT_ATTR_UPCALL_PID, lis.pid)]);
+                        let _ = d.vport_set(
+                            &dp,
+                            &v.name,
+                            vec![Attr::u32(OVS_VPORT_ATTR_UPCALL_PID, lis.pid)],
+                        );
                         restore.push((v.name.clone(), v.upcall_pids.clone()));
                     }
                     if o.json {
@@ -829,7 +1021,13 @@ fn monitor(o: &Opts, dpn: &str) -> Result<(), Fail> {
                         ])
                         .dump()
                     } else {
-                        format!("port {}: port {}: {} ({})", cmd_name(p.cmd), v.port_no, v.name, dpif::vport_type_name(v.ty))
+                        format!(
+                            "port {}: port {}: {} ({})",
+                            cmd_name(p.cmd),
+                            v.port_no,
+                            v.name,
+                            dpif::vport_type_name(v.ty)
+                        )
                     }
                 }
                 OVS_FLOW_FAMILY => match dpif::parse_flow_reply(&p) {
@@ -841,7 +1039,11 @@ fn monitor(o: &Opts, dpn: &str) -> Result<(), Fail> {
                         }
                         j.dump()
                     }
-                    Ok(f) => format!("flow {}: {}", cmd_name(p.cmd), format_flow_line(&f, Some(&names), false, now())),
+                    Ok(f) => format!(
+                        "flow {}: {}",
+                        cmd_name(p.cmd),
+                        format_flow_line(&f, Some(&names), false, now())
+                    ),
                     Err(e) => format!("flow {}: undecodable: {e}", cmd_name(p.cmd)),
                 },
                 _ => continue,
@@ -851,7 +1053,11 @@ fn monitor(o: &Opts, dpn: &str) -> Result<(), Fail> {
     }
     for (name, pids) in restore {
         let pid = pids.first().copied().unwrap_or(0);
-        let _ = d.vport_set(&dp, &name, vec![Attr::new(OVS_VPORT_ATTR_UPCALL_PID, pids_bytes(&pids, pid))]);
+        let _ = d.vport_set(
+            &dp,
+            &name,
+            vec![Attr::new(OVS_VPORT_ATTR_UPCALL_PID, pids_bytes(&pids, pid))],
+        );
     }
     result
 }

@@ -109,14 +109,12 @@ pub fn parse_dp(p: &OvsPayload) -> Dp {
         match a.ty() {
             OVS_DP_ATTR_NAME => d.name = a.get_string(),
             OVS_DP_ATTR_STATS => d.stats = u64s::<4>(&a.value),
-            OVS_DP_ATTR_MEGAFLOW_STATS => {
-                if a.value.len() >= 24 {
-                    let v = &a.value;
-                    let hit = u64::from_ne_bytes(v[0..8].try_into().unwrap_or([0; 8]));
-                    let masks = u32::from_ne_bytes(v[8..12].try_into().unwrap_or([0; 4]));
-                    let cache = u64::from_ne_bytes(v[16..24].try_into().unwrap_or([0; 8]));
-                    d.megaflow = Some((hit, masks, cache));
-                }
+            OVS_DP_ATTR_MEGAFLOW_STATS if a.value.len() >= 24 => {
+                let v = &a.value;
+                let hit = u64::from_ne_bytes(v[0..8].try_into().unwrap_or([0; 8]));
+                let masks = u32::from_ne_bytes(v[8..12].try_into().unwrap_or([0; 4]));
+                let cache = u64::from_ne_bytes(v[16..24].try_into().unwrap_or([0; 8]));
+                d.megaflow = Some((hit, masks, cache));
             }
             OVS_DP_ATTR_USER_FEATURES => d.user_features = a.get_u32(),
             OVS_DP_ATTR_MASKS_CACHE_SIZE => d.masks_cache_size = a.get_u32(),
@@ -196,7 +194,13 @@ pub fn dp_by_name_msg(cmd: u8, name: &str) -> OvsPayload {
 }
 
 /// Body of OVS_VPORT_CMD_NEW.
-pub fn vport_new_msg(dp_ifindex: i32, name: &str, ty: u32, upcall_pid: u32, options: Vec<Attr>) -> OvsPayload {
+pub fn vport_new_msg(
+    dp_ifindex: i32,
+    name: &str,
+    ty: u32,
+    upcall_pid: u32,
+    options: Vec<Attr>,
+) -> OvsPayload {
     let mut attrs = vec![
         Attr::u32(OVS_VPORT_ATTR_TYPE, ty),
         Attr::string(OVS_VPORT_ATTR_NAME, name),
@@ -237,7 +241,13 @@ pub fn flow_ident_attrs(flow: &Flow) -> Vec<Attr> {
 
 /// Body of a flow put (`dpif_netlink_init_flow_put` +
 /// `dpif_netlink_flow_to_ofpbuf`): NEW when `create`, SET otherwise.
-pub fn flow_put_msg(dp_ifindex: i32, flow: &Flow, actions: &[Attr], create: bool, clear: bool) -> OvsPayload {
+pub fn flow_put_msg(
+    dp_ifindex: i32,
+    flow: &Flow,
+    actions: &[Attr],
+    create: bool,
+    clear: bool,
+) -> OvsPayload {
     let mut attrs = Vec::new();
     if let Some(u) = flow.ufid {
         attrs.push(Attr::new(OVS_FLOW_ATTR_UFID, u.to_vec()));
@@ -341,14 +351,21 @@ impl Dpif {
 
     /// Creates a datapath.
     pub fn dp_new(&mut self, name: &str, upcall_pid: u32, features: u32) -> R<Dp> {
-        let r = self.dp_req(dp_new_msg(name, upcall_pid, features), false, netlink_packet_core::NLM_F_ECHO)?;
+        let r = self.dp_req(
+            dp_new_msg(name, upcall_pid, features),
+            false,
+            netlink_packet_core::NLM_F_ECHO,
+        )?;
         Ok(r.first().map(parse_dp).unwrap_or_default())
     }
 
     /// Looks a datapath up by name.
     pub fn dp_get(&mut self, name: &str) -> R<Dp> {
         match self.dp_req(dp_by_name_msg(CMD_GET, name), false, 0) {
-            Ok(r) => r.first().map(parse_dp).ok_or_else(|| DpError::NoDatapath(name.into())),
+            Ok(r) => r
+                .first()
+                .map(parse_dp)
+                .ok_or_else(|| DpError::NoDatapath(name.into())),
             Err(DpError::Nl(Error::Errno(e))) if e == libc::ENODEV || e == libc::ENOENT => {
                 Err(DpError::NoDatapath(name.into()))
             }
@@ -391,8 +408,19 @@ impl Dpif {
     }
 
     /// Adds a vport.
-    pub fn vport_new(&mut self, dp: &Dp, name: &str, ty: u32, upcall_pid: u32, options: Vec<Attr>) -> R<Vport> {
-        let r = self.vport_req(vport_new_msg(dp.ifindex, name, ty, upcall_pid, options), false, netlink_packet_core::NLM_F_ECHO)?;
+    pub fn vport_new(
+        &mut self,
+        dp: &Dp,
+        name: &str,
+        ty: u32,
+        upcall_pid: u32,
+        options: Vec<Attr>,
+    ) -> R<Vport> {
+        let r = self.vport_req(
+            vport_new_msg(dp.ifindex, name, ty, upcall_pid, options),
+            false,
+            netlink_packet_core::NLM_F_ECHO,
+        )?;
         Ok(r.first().map(parse_vport).unwrap_or_default())
     }
 
@@ -418,7 +446,11 @@ impl Dpif {
             dp_ifindex: dp.ifindex,
             attrs: vec![],
         };
-        let mut v: Vec<Vport> = self.vport_req(body, true, 0)?.iter().map(parse_vport).collect();
+        let mut v: Vec<Vport> = self
+            .vport_req(body, true, 0)?
+            .iter()
+            .map(parse_vport)
+            .collect();
         v.sort_by_key(|p| p.port_no);
         Ok(v)
     }
@@ -430,9 +462,25 @@ impl Dpif {
 
     /// Installs or modifies a flow; see `flow_put_msg`. `nlm_create` sets
     /// NLM_F_CREATE (add-flow: fail if the flow exists).
-    pub fn flow_put(&mut self, dp: &Dp, flow: &Flow, actions: &[Attr], create: bool, nlm_create: bool, clear: bool) -> R<()> {
-        let flags = if nlm_create { netlink_packet_core::NLM_F_CREATE } else { 0 };
-        self.flow_req(flow_put_msg(dp.ifindex, flow, actions, create, clear), false, flags)?;
+    pub fn flow_put(
+        &mut self,
+        dp: &Dp,
+        flow: &Flow,
+        actions: &[Attr],
+        create: bool,
+        nlm_create: bool,
+        clear: bool,
+    ) -> R<()> {
+        let flags = if nlm_create {
+            netlink_packet_core::NLM_F_CREATE
+        } else {
+            0
+        };
+        self.flow_req(
+            flow_put_msg(dp.ifindex, flow, actions, create, clear),
+            false,
+            flags,
+        )?;
         Ok(())
     }
 
@@ -478,7 +526,8 @@ impl Dpif {
     /// Executes actions on a packet.
     pub fn execute(&mut self, dp: &Dp, packet: &[u8], key: &[Attr], actions: &[Attr]) -> R<()> {
         let f = self.fam(OVS_PACKET_FAMILY)?;
-        self.nl.request(&f, false, 0, execute_msg(dp.ifindex, packet, key, actions))?;
+        self.nl
+            .request(&f, false, 0, execute_msg(dp.ifindex, packet, key, actions))?;
         Ok(())
     }
 }

@@ -272,7 +272,9 @@ fn mask_is_constant(ty: u16, m: &[u8], ones: bool) -> bool {
         }
         OVS_KEY_ATTR_IPV6 => {
             let label = u32::from_be_bytes([m[32], m[33], m[34], m[35]]) & 0xfffff;
-            label == if ones { 0xfffff } else { 0 } && all_bytes(&m[36..40], c) && all_bytes(&m[0..32], c)
+            label == if ones { 0xfffff } else { 0 }
+                && all_bytes(&m[36..40], c)
+                && all_bytes(&m[0..32], c)
         }
         OVS_KEY_ATTR_ARP => all_bytes(&m[..22], c),
         OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4 => all_bytes(&m[..13], c),
@@ -286,11 +288,15 @@ fn mask_is_constant(ty: u16, m: &[u8], ones: bool) -> bool {
 }
 
 fn is_exact(ty: u16, ma: Option<&Attr>) -> bool {
-    ma.map(|m| mask_is_constant(ty, &m.value, true)).unwrap_or(true)
+    ma.map(|m| mask_is_constant(ty, &m.value, true))
+        .unwrap_or(true)
 }
 
 fn is_nested(ty: u16) -> bool {
-    matches!(ty, OVS_KEY_ATTR_ENCAP | OVS_KEY_ATTR_TUNNEL | OVS_KEY_ATTR_NSH)
+    matches!(
+        ty,
+        OVS_KEY_ATTR_ENCAP | OVS_KEY_ATTR_TUNNEL | OVS_KEY_ATTR_NSH
+    )
 }
 
 /// `generate_all_wildcard_mask()`.
@@ -307,7 +313,12 @@ fn zero_mask(a: &Attr) -> Attr {
 // Printing
 
 /// `odp_flow_format()`: key (and optional mask) attributes as ODP text.
-pub fn format_flow(key: &[Attr], mask: Option<&[Attr]>, ports: Option<&Ports>, verbose: bool) -> String {
+pub fn format_flow(
+    key: &[Attr],
+    mask: Option<&[Attr]>,
+    ports: Option<&Ports>,
+    verbose: bool,
+) -> String {
     let mut ds = String::new();
     if key.is_empty() {
         return "<empty>".into();
@@ -354,7 +365,10 @@ pub fn format_flow(key: &[Attr], mask: Option<&[Attr]>, ports: Option<&Ports>, v
     if let (false, Some(m)) = (has_ethtype, mask) {
         if let Some(ma) = attr::find(m, OVS_KEY_ATTR_ETHERTYPE) {
             if ma.value.len() == 2 {
-                ds.push_str(&format!(",eth_type(0/0x{:04x})", u16::from_be_bytes([ma.value[0], ma.value[1]])));
+                ds.push_str(&format!(
+                    ",eth_type(0/0x{:04x})",
+                    u16::from_be_bytes([ma.value[0], ma.value[1]])
+                ));
             }
         }
     }
@@ -372,13 +386,19 @@ fn check_len(a: &Attr, ma: Option<&Attr>) -> Option<String> {
     }
     let mut s = format!("key{ty}");
     if bad_key {
-        s.push_str(&format!("(bad key length {}, expected {exp})(", a.value.len()));
+        s.push_str(&format!(
+            "(bad key length {}, expected {exp})(",
+            a.value.len()
+        ));
     }
     s.push_str(&generic_hex(&a.value));
     if let Some(m) = ma {
         s.push('/');
         if bad_mask {
-            s.push_str(&format!("(bad mask length {}, expected {exp})(", m.value.len()));
+            s.push_str(&format!(
+                "(bad mask length {}, expected {exp})(",
+                m.value.len()
+            ));
         }
         s.push_str(&generic_hex(&m.value));
     }
@@ -388,7 +408,10 @@ fn check_len(a: &Attr, ma: Option<&Attr>) -> Option<String> {
 
 /// `format_generic_odp_key()`: space-separated hex bytes.
 fn generic_hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn rd_u32(b: &[u8]) -> u32 {
@@ -428,7 +451,7 @@ fn format_field(ds: &mut String, fd: &Field, key: &[u8], mask: Option<&[u8]>, ve
             }
             return;
         }
-        _ if !(verbose || !mask_empty) => return,
+        _ if !verbose && mask_empty => return,
         _ => {}
     }
     let (val, msk) = match fd.kind {
@@ -437,8 +460,14 @@ fn format_field(ds: &mut String, fd: &Field, key: &[u8], mask: Option<&[u8]>, ve
         Kind::Ip6 => (fmt_ipv6(k), m.map(fmt_ipv6)),
         Kind::U8u => (k[0].to_string(), m.map(|m| hex_alt(m[0] as u64))),
         Kind::U8x => (hex_alt(k[0] as u64), m.map(|m| hex_alt(m[0] as u64))),
-        Kind::Be16 => (rd_be16(k).to_string(), m.map(|m| hex_alt(rd_be16(m) as u64))),
-        Kind::Label => (hex_alt(rd_be32(k) as u64), m.map(|m| hex_alt(rd_be32(m) as u64))),
+        Kind::Be16 => (
+            rd_be16(k).to_string(),
+            m.map(|m| hex_alt(rd_be16(m) as u64)),
+        ),
+        Kind::Label => (
+            hex_alt(rd_be32(k) as u64),
+            m.map(|m| hex_alt(rd_be32(m) as u64)),
+        ),
         Kind::Frag => unreachable!("handled above"),
     };
     let full = match fd.kind {
@@ -550,7 +579,12 @@ fn format_flags(names: &'static [(u32, &'static str)], mut flags: u32) -> String
 }
 
 /// `format_flags_masked()` (lib/flow.c).
-fn format_flags_masked(names: &'static [(u32, &'static str)], flags: u32, mut mask: u32, max: u32) -> String {
+fn format_flags_masked(
+    names: &'static [(u32, &'static str)],
+    flags: u32,
+    mut mask: u32,
+    max: u32,
+) -> String {
     if mask == max {
         return format_flags(names, flags);
     }
@@ -600,7 +634,12 @@ fn format_u128(key: &[u8], mask: Option<&[u8]>, verbose: bool) -> String {
 }
 
 /// `format_odp_key_attr__()`: `name(fields)` for one attribute.
-pub fn format_key_attr(a: &Attr, ma: Option<&Attr>, ports: Option<&Ports>, verbose: bool) -> String {
+pub fn format_key_attr(
+    a: &Attr,
+    ma: Option<&Attr>,
+    ports: Option<&Ports>,
+    verbose: bool,
+) -> String {
     let ty = a.ty();
     if let Some(bad) = check_len(a, ma) {
         return bad;
@@ -623,7 +662,10 @@ pub fn format_key_attr(a: &Attr, ma: Option<&Attr>, ports: Option<&Ports>, verbo
                 }
             }
         }
-        OVS_KEY_ATTR_PRIORITY | OVS_KEY_ATTR_SKB_MARK | OVS_KEY_ATTR_DP_HASH | OVS_KEY_ATTR_RECIRC_ID => {
+        OVS_KEY_ATTR_PRIORITY
+        | OVS_KEY_ATTR_SKB_MARK
+        | OVS_KEY_ATTR_DP_HASH
+        | OVS_KEY_ATTR_RECIRC_ID => {
             ds.push_str(&hex_alt(rd_u32(v) as u64));
             if let (false, Some(m)) = (exact, mv) {
                 ds.push_str(&format!("/{}", hex_alt(rd_u32(m) as u64)));
@@ -638,7 +680,11 @@ pub fn format_key_attr(a: &Attr, ma: Option<&Attr>, ports: Option<&Ports>, verbo
             }
         }
         OVS_KEY_ATTR_CT_STATE => {
-            let m = if mask_empty { 0 } else { mv.map(rd_u32).unwrap_or(u32::MAX) };
+            let m = if mask_empty {
+                0
+            } else {
+                mv.map(rd_u32).unwrap_or(u32::MAX)
+            };
             if verbose {
                 ds.push_str(&hex_alt(rd_u32(v) as u64));
                 if !exact {
@@ -655,7 +701,10 @@ pub fn format_key_attr(a: &Attr, ma: Option<&Attr>, ports: Option<&Ports>, verbo
                 let z = u16::from_ne_bytes([v[0], v[1]]);
                 ds.push_str(&hex_alt(z as u64));
                 if let (false, Some(m)) = (exact, mv) {
-                    ds.push_str(&format!("/{}", hex_alt(u16::from_ne_bytes([m[0], m[1]]) as u64)));
+                    ds.push_str(&format!(
+                        "/{}",
+                        hex_alt(u16::from_ne_bytes([m[0], m[1]]) as u64)
+                    ));
                 }
             }
         }
@@ -664,7 +713,11 @@ pub fn format_key_attr(a: &Attr, ma: Option<&Attr>, ports: Option<&Ports>, verbo
             if exact {
                 ds.push_str(&fmt_port(ports, rd_u32(v)));
             } else {
-                ds.push_str(&format!("{}/{}", rd_u32(v), hex_alt(mv.map(rd_u32).unwrap_or(0) as u64)));
+                ds.push_str(&format!(
+                    "{}/{}",
+                    rd_u32(v),
+                    hex_alt(mv.map(rd_u32).unwrap_or(0) as u64)
+                ));
             }
         }
         OVS_KEY_ATTR_VLAN => {
@@ -672,7 +725,7 @@ pub fn format_key_attr(a: &Attr, ma: Option<&Attr>, ports: Option<&Ports>, verbo
             ds.push_str(&format_vlan_tci(rd_be16(v), m, verbose));
         }
         OVS_KEY_ATTR_MPLS => {
-            if v.is_empty() || v.len() % 4 != 0 {
+            if v.is_empty() || !v.len().is_multiple_of(4) {
                 return format!("mpls((bad key length {}))", v.len());
             }
             let mut parts = Vec::new();
@@ -681,7 +734,10 @@ pub fn format_key_attr(a: &Attr, ma: Option<&Attr>, ports: Option<&Ports>, verbo
                 if exact {
                     parts.push(format_mpls_lse(k));
                 } else {
-                    let m = mv.filter(|m| m.len() == v.len()).map(|m| rd_be32(&m[i * 4..])).unwrap_or(0);
+                    let m = mv
+                        .filter(|m| m.len() == v.len())
+                        .map(|m| rd_be32(&m[i * 4..]))
+                        .unwrap_or(0);
                     parts.push(format!(
                         "label={}/0x{:x},tc={}/{:x},ttl={}/0x{:x},bos={}/{:x}",
                         k >> 12,
@@ -706,7 +762,12 @@ pub fn format_key_attr(a: &Attr, ma: Option<&Attr>, ports: Option<&Ports>, verbo
         OVS_KEY_ATTR_TCP_FLAGS => {
             if !exact {
                 let m = mv.map(rd_be16).unwrap_or(0) as u32 & 0x0fff;
-                ds.push_str(&format_flags_masked(TCP_FLAG_NAMES, rd_be16(v) as u32, m, 0x0fff));
+                ds.push_str(&format_flags_masked(
+                    TCP_FLAG_NAMES,
+                    rd_be16(v) as u32,
+                    m,
+                    0x0fff,
+                ));
             } else {
                 ds.push_str(&format_flags(TCP_FLAG_NAMES, rd_be16(v) as u32));
             }
@@ -754,7 +815,10 @@ pub fn parse_ufid(c: &mut Cursor) -> Result<Option<[u8; 16]>, ParseError> {
     let groups: Vec<&str> = t.split('-').collect();
     let lens = [8, 4, 4, 4, 12];
     if groups.len() != 5 || groups.iter().zip(lens).any(|(g, l)| g.len() != l) {
-        return Err(c.err_at(start, "expected a UUID xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"));
+        return Err(c.err_at(
+            start,
+            "expected a UUID xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+        ));
     }
     let hx = |s: &str| u64::from_str_radix(s, 16).unwrap_or(0);
     let p0 = hx(groups[0]) as u32;
@@ -817,7 +881,11 @@ fn masked<T: Copy>(
 }
 
 /// IPv4/IPv6 mask after `/`: an address, or (ovsdp extension) a prefix length.
-fn addr_mask(c: &mut Cursor, len: usize, scan: fn(&mut Cursor) -> Result<Vec<u8>, ParseError>) -> Result<Vec<u8>, ParseError> {
+fn addr_mask(
+    c: &mut Cursor,
+    len: usize,
+    scan: fn(&mut Cursor) -> Result<Vec<u8>, ParseError>,
+) -> Result<Vec<u8>, ParseError> {
     let save = c.pos;
     if let Ok(v) = scan(c) {
         return Ok(v);
@@ -907,7 +975,14 @@ fn parse_struct_fields(c: &mut Cursor, sk: &StructKey) -> Result<(Vec<u8>, Vec<u
             .filter(|_| c.peek() == Some(b'='))
             .ok_or_else(|| {
                 let names: Vec<&str> = sk.fields.iter().map(|f| f.name).collect();
-                c.err_at(start, format!("unknown field in {}(): expected one of {}", sk.name, names.join(", ")))
+                c.err_at(
+                    start,
+                    format!(
+                        "unknown field in {}(): expected one of {}",
+                        sk.name,
+                        names.join(", ")
+                    ),
+                )
             })?;
         c.pos += 1;
         let (v, m) = scan_field(c, fd.kind)?;
@@ -925,7 +1000,12 @@ fn parse_struct_fields(c: &mut Cursor, sk: &StructKey) -> Result<(Vec<u8>, Vec<u
 
 /// Parses `+flag-flag`, `flag|flag`, `N/M` (`parse_flags()` of lib/flow.c),
 /// up to but not including `)`. Returns (flags, mask).
-fn parse_flags(c: &mut Cursor, names: &'static [(u32, &'static str)], allowed: u32, what: &str) -> Result<(u32, u32), ParseError> {
+fn parse_flags(
+    c: &mut Cursor,
+    names: &'static [(u32, &'static str)],
+    allowed: u32,
+    what: &str,
+) -> Result<(u32, u32), ParseError> {
     let start = c.pos;
     // Numeric masked form.
     if c.peek().map(|b| b.is_ascii_digit()).unwrap_or(false) {
@@ -956,7 +1036,11 @@ fn parse_flags(c: &mut Cursor, names: &'static [(u32, &'static str)], allowed: u
             let set = match c.peek() {
                 Some(b'+') => true,
                 Some(b'-') => false,
-                _ => return Err(c.err(format!("{what} flag must be preceded by '+' (set) or '-' (not set)"))),
+                _ => {
+                    return Err(c.err(format!(
+                        "{what} flag must be preceded by '+' (set) or '-' (not set)"
+                    )))
+                }
             };
             c.pos += 1;
             let s = c.pos;
@@ -994,7 +1078,13 @@ fn parse_flags(c: &mut Cursor, names: &'static [(u32, &'static str)], allowed: u
 }
 
 /// Sets `bits` bits at `shift` of a be16 field (`scan_be16_bf`).
-fn scan_bf16(c: &mut Cursor, bits: u32, shift: u32, key: &mut u16, mask: &mut u16) -> Result<(), ParseError> {
+fn scan_bf16(
+    c: &mut Cursor,
+    bits: u32,
+    shift: u32,
+    key: &mut u16,
+    mask: &mut u16,
+) -> Result<(), ParseError> {
     let start = c.pos;
     let max = (1u64 << bits) - 1;
     let v = c.int()?;
@@ -1037,17 +1127,26 @@ pub fn parse_key_attr(c: &mut Cursor, ports: Option<&Ports>) -> Result<(Attr, At
         "recirc_id" => {
             let v = c.u32()?;
             c.expect(")")?;
-            (Attr::u32(OVS_KEY_ATTR_RECIRC_ID, v), Attr::u32(OVS_KEY_ATTR_RECIRC_ID, u32::MAX))
+            (
+                Attr::u32(OVS_KEY_ATTR_RECIRC_ID, v),
+                Attr::u32(OVS_KEY_ATTR_RECIRC_ID, u32::MAX),
+            )
         }
         "ct_zone" => {
             let (v, m) = masked(c, u16::MAX, |c| c.u16())?;
             c.expect(")")?;
-            (Attr::u16(OVS_KEY_ATTR_CT_ZONE, v), Attr::u16(OVS_KEY_ATTR_CT_ZONE, m))
+            (
+                Attr::u16(OVS_KEY_ATTR_CT_ZONE, v),
+                Attr::u16(OVS_KEY_ATTR_CT_ZONE, m),
+            )
         }
         "ct_state" => {
             let (v, m) = parse_flags(c, CT_STATE_NAMES, 0xff, "ct_state")?;
             c.expect(")")?;
-            (Attr::u32(OVS_KEY_ATTR_CT_STATE, v), Attr::u32(OVS_KEY_ATTR_CT_STATE, m))
+            (
+                Attr::u32(OVS_KEY_ATTR_CT_STATE, v),
+                Attr::u32(OVS_KEY_ATTR_CT_STATE, m),
+            )
         }
         "ct_label" => {
             let (v, m) = masked(c, u128::MAX, parse_u128)?;
@@ -1074,7 +1173,10 @@ pub fn parse_key_attr(c: &mut Cursor, ports: Option<&Ports>) -> Result<(Attr, At
                 }
             };
             c.expect(")")?;
-            (Attr::u32(OVS_KEY_ATTR_IN_PORT, v), Attr::u32(OVS_KEY_ATTR_IN_PORT, m))
+            (
+                Attr::u32(OVS_KEY_ATTR_IN_PORT, v),
+                Attr::u32(OVS_KEY_ATTR_IN_PORT, m),
+            )
         }
         "eth_type" => {
             let (v, m) = masked(c, u16::MAX, |c| c.u16())?;
@@ -1107,7 +1209,9 @@ pub fn parse_key_attr(c: &mut Cursor, ports: Option<&Ports>) -> Result<(Attr, At
                     "vid" => scan_bf16(c, 12, 0, &mut k, &mut m)?,
                     "pcp" => scan_bf16(c, 3, 13, &mut k, &mut m)?,
                     "cfi" => scan_bf16(c, 1, 12, &mut k, &mut m)?,
-                    _ => return Err(c.err_at(s, "unknown field in vlan(): expected vid, pcp or cfi")),
+                    _ => {
+                        return Err(c.err_at(s, "unknown field in vlan(): expected vid, pcp or cfi"))
+                    }
                 }
                 if c.eat(")") {
                     break;
@@ -1134,7 +1238,10 @@ pub fn parse_key_attr(c: &mut Cursor, ports: Option<&Ports>) -> Result<(Attr, At
                 kk.push(k);
                 mm.push(m);
             }
-            (Attr::nested(OVS_KEY_ATTR_ENCAP, &kk), Attr::nested(OVS_KEY_ATTR_ENCAP, &mm))
+            (
+                Attr::nested(OVS_KEY_ATTR_ENCAP, &kk),
+                Attr::nested(OVS_KEY_ATTR_ENCAP, &mm),
+            )
         }
         _ => {
             if let Some(sk) = STRUCT_KEYS.iter().find(|k| k.name == name) {
@@ -1143,7 +1250,11 @@ pub fn parse_key_attr(c: &mut Cursor, ports: Option<&Ports>) -> Result<(Attr, At
             } else if let Some(ty) = name.strip_prefix("key").and_then(|n| n.parse::<u16>().ok()) {
                 // Generic form as printed for attributes OVS does not know.
                 let k = c.hex_bytes()?;
-                let m = if c.eat("/") { c.hex_bytes()? } else { vec![0xff; k.len()] };
+                let m = if c.eat("/") {
+                    c.hex_bytes()?
+                } else {
+                    vec![0xff; k.len()]
+                };
                 c.expect(")")?;
                 (Attr::new(ty, k), Attr::new(ty, m))
             } else {
@@ -1208,5 +1319,8 @@ fn parse_mpls(c: &mut Cursor) -> Result<(Attr, Attr), ParseError> {
     }
     let k: Vec<u8> = keys.iter().flat_map(|(k, _)| k.to_be_bytes()).collect();
     let m: Vec<u8> = keys.iter().flat_map(|(_, m)| m.to_be_bytes()).collect();
-    Ok((Attr::new(OVS_KEY_ATTR_MPLS, k), Attr::new(OVS_KEY_ATTR_MPLS, m)))
+    Ok((
+        Attr::new(OVS_KEY_ATTR_MPLS, k),
+        Attr::new(OVS_KEY_ATTR_MPLS, m),
+    ))
 }

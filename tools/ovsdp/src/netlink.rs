@@ -57,7 +57,9 @@ impl Emitable for OvsPayload {
 impl ParseableParametrized<[u8], GenlHeader> for OvsPayload {
     fn parse_with_param(buf: &[u8], header: GenlHeader) -> Result<Self, DecodeError> {
         if buf.len() < 4 {
-            return Err(DecodeError::from("OVS message shorter than struct ovs_header"));
+            return Err(DecodeError::from(
+                "OVS message shorter than struct ovs_header",
+            ));
         }
         let dp_ifindex = i32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]);
         let attrs = attr::parse(&buf[4..]).map_err(DecodeError::from)?;
@@ -89,7 +91,8 @@ pub fn decode_all(buf: &[u8]) -> Result<Vec<Reply>, Error> {
     let mut out = Vec::new();
     let mut off = 0;
     while off + 16 <= buf.len() {
-        let nb = NetlinkBuffer::new_checked(&buf[off..]).map_err(|e| Error::Msg(format!("bad netlink reply: {e}")))?;
+        let nb = NetlinkBuffer::new_checked(&buf[off..])
+            .map_err(|e| Error::Msg(format!("bad netlink reply: {e}")))?;
         let len = nb.length() as usize;
         if len < 16 {
             break;
@@ -276,7 +279,13 @@ impl Nl {
 
     /// Sends one request and collects the replies until the ACK (or the end
     /// of a dump when `dump`).
-    pub fn request(&mut self, fam: &Family, dump: bool, extra_flags: u16, body: OvsPayload) -> Result<Vec<OvsPayload>, Error> {
+    pub fn request(
+        &mut self,
+        fam: &Family,
+        dump: bool,
+        extra_flags: u16,
+        body: OvsPayload,
+    ) -> Result<Vec<OvsPayload>, Error> {
         let seq = self.next_seq();
         // Dumps end with NLMSG_DONE; other requests with an ACK.
         let flags = NLM_F_REQUEST | extra_flags | if dump { NLM_F_DUMP } else { NLM_F_ACK };

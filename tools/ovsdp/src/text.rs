@@ -83,10 +83,16 @@ impl<'a> Cursor<'a> {
     /// Consumes `lit` or fails.
     pub fn expect(&mut self, lit: &str) -> Result<(), ParseError> {
         if self.eat(lit) {
-            Ok(())
-        } else {
-            Err(self.err(format!("expected '{lit}'")))
+            return Ok(());
         }
+        // Point at the first character that differs from `lit`.
+        let same = self
+            .rest()
+            .bytes()
+            .zip(lit.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        Err(self.err_at(self.pos + same, format!("expected '{lit}'")))
     }
     /// Skips OVS delimiters.
     pub fn skip_delims(&mut self) {
@@ -169,7 +175,8 @@ impl<'a> Cursor<'a> {
                 self.pos = start;
                 return Err(self.err("expected an Ethernet address xx:xx:xx:xx:xx:xx"));
             }
-            *b = u8::from_str_radix(h, 16).map_err(|_| self.err_at(start, "bad Ethernet address"))?;
+            *b = u8::from_str_radix(h, 16)
+                .map_err(|_| self.err_at(start, "bad Ethernet address"))?;
         }
         Ok(out)
     }
@@ -206,7 +213,10 @@ impl<'a> Cursor<'a> {
                 self.pos += 1;
             }
             let b = self.s.as_bytes();
-            if self.pos + 1 < b.len() && b[self.pos].is_ascii_hexdigit() && b[self.pos + 1].is_ascii_hexdigit() {
+            if self.pos + 1 < b.len()
+                && b[self.pos].is_ascii_hexdigit()
+                && b[self.pos + 1].is_ascii_hexdigit()
+            {
                 out.push(u8::from_str_radix(&self.s[self.pos..self.pos + 2], 16).unwrap_or(0));
                 self.pos += 2;
             } else if self.pos < b.len() && b[self.pos].is_ascii_hexdigit() {
@@ -229,7 +239,10 @@ pub fn hex_alt(v: u64) -> String {
 
 /// `ETH_ADDR_FMT`.
 pub fn fmt_mac(m: &[u8]) -> String {
-    m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+    m.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// `IP_FMT`.
