@@ -21,6 +21,23 @@ ours) load_ours || { echo "insmod $KO failed"; exit 1; } ;;
 esac
 dmesg -C
 
+# One python for all the scenarios (see ovs_scenario in datapath.sh); OVS_SERVE=0: one each.
+if [ "${OVS_SERVE:-1}" != 0 ]; then
+	OVS_SERVER=$(mktemp -d)
+	mkfifo "$OVS_SERVER/req" "$OVS_SERVER/rep"
+	"$PY" "$OVS_CLIENT" serve "$OVS_SERVER" &
+	server_pid=$!
+	exec 7>"$OVS_SERVER/req" 8<"$OVS_SERVER/rep"
+fi
+stop_server() {
+	[ -n "${OVS_SERVER:-}" ] || return 0
+	{ echo quit >&7; } 2>/dev/null
+	exec 7>&- 8<&-
+	wait "$server_pid"
+	rm -rf "$OVS_SERVER"
+	OVS_SERVER=
+}
+
 start=$(date +%s)
 # shellcheck disable=SC2086 # $tests is a list of names
 set -- $tests
@@ -31,6 +48,8 @@ for t in $tests; do
 	tap_run "$t" "test_$t"
 	echo "# $t: $(($(date +%s) - t0))s"
 done
+
+stop_server
 
 test_unload() {
 	case $target in

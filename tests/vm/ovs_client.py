@@ -21,6 +21,8 @@ Keys and masks are dicts, e.g.
 CLI:
     ovs_client.py scenario NAME [ARGS...]   run a whole test scenario in this process; prints
                                             "ok - ..." / "not ok - ..." lines, exits 1 on failure
+    ovs_client.py serve DIR                 run scenarios requested through the fifos DIR/req
+                                            and DIR/rep (see serve()), one interpreter for all
     ovs_client.py dp-new NAME | dp-del NAME | dp-get NAME | dp-dump | vport-dump DP |
                   flow-dump DP | flow-flush DP
 """
@@ -47,6 +49,7 @@ NLMSG_ERROR, NLMSG_DONE = 2, 3
 NLA_F_NESTED = 0x8000
 NLA_TYPE_MASK = 0x3FFF
 SO_RCVBUFFORCE = 33
+SOL_NETLINK, NETLINK_ADD_MEMBERSHIP = 270, 1
 
 CMD_NEW, CMD_DEL, CMD_GET, CMD_SET = 1, 2, 3, 4
 PACKET_CMD_MISS, PACKET_CMD_ACTION, PACKET_CMD_EXECUTE = 1, 2, 3
@@ -583,12 +586,12 @@ class Ovs:
                                                  self._vport_attrs(name, port_no),
                                                  dpifindex=dpifindex)]
 
-    def vport_set(self, dpifindex=0, name=None, port_no=None, upcall_pids=None):
+    def vport_set(self, dpifindex=0, name=None, port_no=None, upcall_pids=None, flags=0):
         a = self._vport_attrs(name, port_no)
         if upcall_pids is not None:
             a += nla(VPORT_ATTR["upcall_pid"],
                      struct.pack(f"={len(upcall_pids)}I", *upcall_pids))
-        return [m.decode() for m in self.request("ovs_vport", CMD_SET, a,
+        return [m.decode() for m in self.request("ovs_vport", CMD_SET, a, flags,
                                                  dpifindex=dpifindex)]
 
     def vport_dump(self, dpifindex):
@@ -658,7 +661,8 @@ class Listener:
         self.sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 16 << 20)
         self.portid = self.sock.getsockname()[0]
         for fam in groups:
-            self.sock.add_membership(ovs.groups[fam][fam])
+            # By id: GenericNetlinkSocket.add_membership wants a name of its own family.
+            self.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, ovs.groups[fam][fam])
 
     def close(self):
         self.sock.close()
@@ -933,7 +937,8 @@ def sc_dp(t, ovs, name):
              "SET without USER_FEATURES: features reset to 0, masks_cache_size 0 allowed")
         t.err(lambda: ovs.dp_set(name, masks_cache_size=100), errno.EINVAL,
               "SET masks_cache_size 100 (not a power of 2)")
-        t.err(lambda: ovs.dp_set(name, masks_cache_size=8192), errno.EINVAL,
+        # Upstream: NLA_POLICY_RANGE(NLA_U32, 0, 4096) refuses with ERANGE.
+        t.err(lambda: ovs.dp_set(name, masks_cache_size=8192), errno.ERANGE,
               "SET masks_cache_size 8192 (above the policy's 4096)")
         t.err(lambda: ovs.dp_set(name, user_features=1 << 10), errno.EOPNOTSUPP,
               "SET an unknown user feature")
@@ -972,9 +977,9 @@ def sc_vport(t, ovs, name, veth_a, veth_b, veth_c, bridged):
         t.ok(v.get("stats") is not None and set(v["stats"]) == set(VPORT_STATS),
              "NEW reply: stats")
         t.eq(v.get("upcall_stats"), {"success": 0, "fail": 0}, "NEW reply: upcall stats 0")
-        link = sh(f"ip link show {veth_a}").stdout
+        link = sh(f"ip -d link show {veth_a}").stdout
         t.ok(f"master {name}" in link, f"ip link: {veth_a} has master {name}", link)
-        t.ok("PROMISC" in link, f"{veth_a} is promiscuous", link)
+        t.ok("promiscuity 1" in link, f"{veth_a} is promiscuous", link)
 
         iname = name + "-i"
         i = t.call(lambda: ovs.vport_new(dpif, iname, "internal"), f"vport NEW internal {iname}")
@@ -1015,10 +1020,13 @@ def sc_vport(t, ovs, name, veth_a, veth_b, veth_c, bridged):
         t.eq(dump, {0: (name, 2), 1: (veth_a, 1), 2: (iname, 2), 10: (veth_b, 1),
                     3: (veth_c, 1)}, "dump lists every port")
 
-        s = ovs.vport_set(dpif, name=veth_a, upcall_pids=[7, 8])
-        t.eq(s[0].get("upcall_pid") if s else None, [7, 8], "SET upcall pids")
+        s = ovs.vport_set(dpif, name=veth_a, upcall_pids=[7, 8], flags=NLM_F_ECHO)
+        t.eq((s[0]["cmd"], s[0].get("upcall_pid")) if s else None, (CMD_SET, [7]),
+             "SET upcall pids (echo): without OVS_DP_F_VPORT_PIDS only the first is shown")
+        ovs.dp_set(name, user_features=2)  # OVS_DP_F_VPORT_PIDS
         t.eq(ovs.vport_get(dpif, name=veth_a).get("upcall_pid"), [7, 8],
-             "upcall pids round-trip")
+             "with OVS_DP_F_VPORT_PIDS: all the upcall pids")
+        ovs.dp_set(name, user_features=0)
 
         t.err(lambda: ovs.vport_new(dpif, veth_a, "netdev"), errno.EEXIST,
               "NEW of a netdev already in this datapath")
@@ -1362,7 +1370,7 @@ def sc_upcall(t, ovs, name, veth_a, peer_b, netns, peer_mac):
                              "frag": 0}, "key ipv4")
         t.eq(k.get("udp"), {"src": 1111, "dst": 2222}, "key udp")
         t.eq(d.get("packet"), frame, "PACKET is the frame sent")
-        # The upcall's key as a flow: install it, then the same packet hits it.
+        time.sleep(0.3)  # the miss is counted after the upcall is queued
         st = ovs.dp_get(name)["stats"]
         t.eq((st["hit"], st["missed"], st["lost"]), (0, 1, 0), "dp stats: 1 missed")
         vs = ovs.vport_get(dpif, port_no=port)
@@ -1378,6 +1386,19 @@ def sc_upcall(t, ovs, name, veth_a, peer_b, netns, peer_mac):
         st = ovs.dp_get(name)["stats"]
         t.eq((st["hit"], st["missed"], st["lost"]), (0, 2, 1),
              "dp stats: a miss with pid 0 counts as missed and lost")
+        # Upstream: pid 0 is refused before the vport's upcall stats are counted.
+        t.eq(ovs.vport_get(dpif, port_no=port).get("upcall_stats"), {"success": 1, "fail": 0},
+             "vport upcall stats: pid 0 is not an upcall failure")
+        # A pid no socket has: the upcall fails (lost) and counts as a failure.
+        gone = Listener(ovs)
+        pid = gone.portid
+        gone.close()
+        ovs.vport_set(dpif, port_no=port, upcall_pids=[pid])
+        ps.send(frame)
+        time.sleep(1)
+        st = ovs.dp_get(name)["stats"]
+        t.eq((st["hit"], st["missed"], st["lost"]), (0, 3, 2),
+             "dp stats: a miss to a closed portid counts as missed and lost")
         t.eq(ovs.vport_get(dpif, port_no=port).get("upcall_stats"), {"success": 1, "fail": 1},
              "vport upcall stats: 1 fail")
         ps.close()
@@ -1421,6 +1442,7 @@ def sc_flow_stats(t, ovs, name, a1, b1, a2, b2, netns, peer_mac, count):
         m = lsn.recv(timeout=10, want=lambda m: m.family == "ovs_packet")
         t.ok(m is not None and m.decode().get("packet") == other,
              "a packet outside the mask misses and is upcalled")
+        time.sleep(0.3)
         st = ovs.dp_get(name)["stats"]
         t.eq((st["hit"], st["missed"]), (count, 1), "dp stats: 1 missed")
         t.eq(ovs.flow_get(dpif, key=key).get("stats"), {"packets": count, "bytes": nbytes},
@@ -1468,6 +1490,7 @@ def sc_exact(t, ovs, name, veth_a, peer_b, netns, peer_mac):
             m = lsn.recv(timeout=10, want=lambda m: m.family == "ovs_packet")
             t.ok(m is not None and m.decode().get("packet") == fr,
                  f"a packet differing in {what} misses")
+        time.sleep(0.3)
         st = ovs.dp_get(name)["stats"]
         t.eq((st["hit"], st["missed"]), (1, len(variants)), "dp stats: 1 hit, the rest missed")
         t.eq(ovs.flow_get(dpif, key=key).get("stats", {}).get("packets"), 1,
@@ -1519,7 +1542,7 @@ def sc_notify(t, ovs, name):
         d = m.decode() if m else {}
         t.eq((d.get("ufid"), d.get("actions")), (ufid_of(1).hex(), [["output", 1]]),
              "flow NEW notification, with UFID and actions")
-        ovs.flow_set(dpif, key=key, actions=[["output", 2]])
+        ovs.flow_set(dpif, key=key, ufid=ufid_of(1), actions=[["output", 2]])
         m = lsn.recv(want=want("ovs_flow", CMD_SET))
         t.eq(m.decode().get("actions") if m else None, [["output", 2]], "flow SET notification")
         ovs.flow_del(dpif, ufid=ufid_of(1))
@@ -1549,27 +1572,55 @@ SCENARIOS = {"dp": sc_dp, "vport": sc_vport, "flow": sc_flow, "flow_dump": sc_fl
              "exact": sc_exact, "notify": sc_notify}
 
 
+def run_scenario(name, args):
+    """Runs one scenario with a fresh client; prints its checks; returns 0 if all passed."""
+    t = Tap()
+    ovs = None
+    try:
+        ovs = Ovs()
+        SCENARIOS[name](t, ovs, *args)
+    except Exception as e:  # noqa: BLE001 - an unexpected error fails the scenario
+        import traceback
+        traceback.print_exc(file=sys.stdout)
+        t.ok(False, f"scenario {name} raised {type(e).__name__}: {e}")
+    finally:
+        if ovs:
+            ovs.close()
+    print(f"# {t.n - t.failed}/{t.n} checks passed", flush=True)
+    return 1 if t.failed or not t.n else 0
+
+
+def serve(fifo_dir):
+    """Runs scenarios on request, so that a suite pays for one interpreter start: reads
+    "ID<TAB>NAME<TAB>ARG..." lines from FIFO_DIR/req, writes each scenario's output and then
+    "__rc=ID:RC" to FIFO_DIR/rep. The test side (datapath.sh) opens req, then rep."""
+    import contextlib
+    with open(f"{fifo_dir}/req") as req, open(f"{fifo_dir}/rep", "w") as rep:
+        for line in req:
+            fields = line.rstrip("\n").split("\t")
+            if fields[0] == "quit":
+                break
+            rid, name, args = fields[0], fields[1], fields[2:]
+            with contextlib.redirect_stdout(rep):
+                try:
+                    rc = run_scenario(name, args)
+                except BaseException as e:  # noqa: BLE001 - keep serving
+                    print(f"not ok - scenario {name}: {e!r}")
+                    rc = 1
+                print(f"__rc={rid}:{rc}", flush=True)
+
+
 def main():
     args = sys.argv[1:]
     if not args:
         sys.exit(__doc__)
     what = args.pop(0)
-    try:
-        ovs = Ovs()
-    except Exception as e:  # noqa: BLE001 - report why the families are missing
-        print(f"not ok - resolve the OVS families: {e}")
-        sys.exit(1)
     if what == "scenario":
-        t = Tap()
-        name = args.pop(0)
-        try:
-            SCENARIOS[name](t, ovs, *args)
-        except Exception as e:  # noqa: BLE001 - an unexpected error fails the scenario
-            import traceback
-            traceback.print_exc(file=sys.stdout)
-            t.ok(False, f"scenario {name} raised {type(e).__name__}: {e}")
-        print(f"# {t.n - t.failed}/{t.n} checks passed")
-        sys.exit(1 if t.failed or not t.n else 0)
+        sys.exit(run_scenario(args[0], args[1:]))
+    if what == "serve":
+        serve(args[0])
+        return
+    ovs = Ovs()
     try:
         if what == "dp-new":
             out = ovs.dp_new(args[0], flags=NLM_F_ECHO)
