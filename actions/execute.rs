@@ -10,7 +10,7 @@
 use crate::actions::action::{Action, SetKey};
 use crate::actions::rewrite::{apply_set, Applied, Csum, CsumMode, SkbMeta as RewriteMeta};
 use crate::datapath::upcall::{self, Kind};
-use crate::datapath::{stat, Datapath};
+use crate::datapath::Datapath;
 use crate::flow::extract::{extract, PacketMeta};
 use crate::flow::key::{field as kf, FlowKey};
 use crate::flow::table::FlowActions;
@@ -85,17 +85,10 @@ impl Exec<'_> {
                         arena: &self.actions.arena,
                     });
                     let pid = u.pid;
-                    if upcall::send(
-                        self.dp,
-                        packet,
-                        key,
-                        Kind::Action { userdata, actions },
-                        pid,
-                    )
-                    .is_err()
-                    {
-                        self.dp.stats.add(stat::LOST, 1);
-                    }
+                    let kind = Kind::Action { userdata, actions };
+                    let sent = upcall::send(self.dp, packet, key, kind, pid).is_ok();
+                    self.dp
+                        .count_upcall(key.u32_at(kf::IN_PORT), sent, self.rcu);
                 }
                 Action::Set { key: set, .. } => {
                     if self.set(packet, key, &set).is_err() {
@@ -231,7 +224,13 @@ impl Exec<'_> {
         match applied {
             Applied::Priority(p) => skb.set_priority_mark(p, meta.mark),
             Applied::SkbMark(m) => skb.set_priority_mark(meta.priority, m),
-            Applied::Packet(_) => skb.set_complete_csum(meta.ip_summed, csum.complete),
+            Applied::Packet(effects) => {
+                skb.set_complete_csum(meta.ip_summed, csum.complete);
+                if effects.clear_hash {
+                    skb.clear_hash();
+                }
+                // `effects.ct_clear`: no conntrack support yet, so nothing to drop.
+            }
         }
         Ok(())
     }

@@ -68,7 +68,6 @@ pub(crate) struct Datapath {
     pub(crate) flows: FlowTable,
     pub(crate) stats: PerCpuCounters<{ stat::N }>,
     pub(crate) user_features: AtomicU32,
-    pub(crate) masks_cache_size: AtomicU32,
     /// `OVS_DP_ATTR_PER_CPU_PIDS`.
     pub(crate) per_cpu_pids: RcuPtr<KVec<u32>>,
     /// The local port's ifindex: the datapath's `dp_ifindex`.
@@ -167,17 +166,20 @@ impl Datapath {
     }
 
     /// Looks `key` up and runs the flow's actions, or upcalls a miss.
-    pub(crate) fn process(&self, in_port: u32, skb: SkBuff, key: &mut FlowKey, depth: u32) {
+    pub(crate) fn process(&self, in_port: u32, mut skb: SkBuff, key: &mut FlowKey, depth: u32) {
+        let skb_hash = skb.hash(false);
         let rcu = rcu_read_lock();
-        let lookup = self.flows.lookup(key, &rcu);
+        let lookup = self.flows.lookup_cached(key, skb_hash, &rcu);
         self.stats
             .add(stat::MASK_HIT, u64::from(lookup.masks_probed));
+        if lookup.cache_hit {
+            self.stats.add(stat::CACHE_HIT, 1);
+        }
         let Some(flow) = lookup.flow else {
             self.stats.add(stat::MISSED, 1);
             let pid = self.miss_pid(in_port, &skb, &rcu);
-            if upcall::send(self, &skb, key, upcall::Kind::Miss, pid).is_err() {
-                self.stats.add(stat::LOST, 1);
-            }
+            let sent = upcall::send(self, &skb, key, upcall::Kind::Miss, pid).is_ok();
+            self.count_upcall(in_port, sent, &rcu);
             skb.consume();
             return;
         };
@@ -185,6 +187,17 @@ impl Datapath {
         flow.stats.hit(skb.len(), tcp_flags(key));
         if let Some(actions) = flow.actions.get(&rcu) {
             execute::run(self, skb, key, actions, &rcu, depth);
+        }
+    }
+
+    /// Counts an upcall of a packet received on `in_port`: `n_lost` and the port's
+    /// upcall stats.
+    pub(crate) fn count_upcall(&self, in_port: u32, sent: bool, r: &impl RcuReader) {
+        if !sent {
+            self.stats.add(stat::LOST, 1);
+        }
+        if let Some(p) = self.port(in_port, r) {
+            p.upcall_stats.add(usize::from(!sent), 1);
         }
     }
 
@@ -218,7 +231,6 @@ pub(crate) struct NewDatapath<'a> {
     pub(crate) net: NetNs,
     pub(crate) upcall_pids: KVec<u32>,
     pub(crate) user_features: u32,
-    pub(crate) masks_cache_size: u32,
 }
 
 /// Looks a datapath up by name in `net`.
@@ -272,7 +284,6 @@ pub(crate) fn create(new: NewDatapath<'_>, lock: &mut OvsLock) -> Result<Arc<Dat
             flows: FlowTable::new()?,
             stats: PerCpuCounters::new()?,
             user_features: AtomicU32::new(new.user_features),
-            masks_cache_size: AtomicU32::new(new.masks_cache_size),
             per_cpu_pids: RcuPtr::null(),
             ifindex: AtomicI32::new(0),
         },
@@ -286,6 +297,7 @@ pub(crate) fn create(new: NewDatapath<'_>, lock: &mut OvsLock) -> Result<Arc<Dat
     // Everything that can fail without a device to undo comes first.
     let slot = UniqueArc::<Vport>::new_uninit(GFP_KERNEL)?;
     let pids = RcuBox::new(new.upcall_pids, GFP_KERNEL)?;
+    let upcall_stats = PerCpuCounters::new()?;
     let dev = vport::create_internal(&dp, new.net, new.name, 0)?;
     dp.ifindex.store(dev.ifindex(), Ordering::Relaxed);
     let local: Arc<Vport> = slot
@@ -295,6 +307,7 @@ pub(crate) fn create(new: NewDatapath<'_>, lock: &mut OvsLock) -> Result<Arc<Dat
             dev,
             dp: dp.clone(),
             upcall_pids: RcuPtr::new(pids),
+            upcall_stats,
             detached: Default::default(),
         })
         .into();
@@ -358,6 +371,14 @@ impl netdev::Events for DatapathEvents {
 
     fn net_exit(net: NetNs) {
         destroy_all(Some(net));
+    }
+
+    fn rebalance() {
+        let lock = ovs_lock();
+        for dp in DATAPATHS.get(&lock).iter().flatten() {
+            // Out of memory leaves the old order, which is still correct.
+            let _ = dp.flows.rebalance_masks(&lock);
+        }
     }
 
     fn deferred_work() {

@@ -22,11 +22,13 @@ use crate::actions::action::{Action, ActionSink, ArenaRef};
 use crate::flow::key::{mask_key, masked_equal, masked_hash, FlowKey, KeyRange};
 use crate::genetlink::errno::Errno;
 use crate::genetlink::flow_attrs::Ufid;
-use crate::net::sync::{OvsCell, OvsLock, RcuBox, RcuList, RcuPtr, RcuReader};
+use crate::net::sync::{OvsCell, OvsLock, PerCpuArray, RcuBox, RcuList, RcuPtr, RcuReader};
 use crate::net::time::jiffies;
 
 /// Buckets of a new table (upstream's `TBL_MIN_BUCKETS`).
 const MIN_BUCKETS: usize = 1024;
+/// Mask cache entries per CPU of a new datapath (upstream's `MC_DEFAULT_HASH_ENTRIES`).
+const DEFAULT_CACHE_SIZE: u32 = 256;
 /// Seed of the key hash.
 const HASH_SEED: u64 = 0x6f76_735f_7273;
 
@@ -192,6 +194,8 @@ struct MaskList {
 
 /// The flow table of one datapath.
 pub(crate) struct FlowTable {
+    /// The per-CPU mask cache; null when its size is 0.
+    cache: RcuPtr<PerCpuArray>,
     masks: RcuPtr<MaskList>,
     by_key: RcuPtr<Instance>,
     by_ufid: RcuPtr<Instance>,
@@ -208,16 +212,97 @@ pub(crate) struct Lookup<'a> {
     pub(crate) flow: Option<&'a Arc<Flow>>,
     /// Masks probed (`n_mask_hit`).
     pub(crate) masks_probed: u32,
+    /// Found under the mask the cache suggested (`n_cache_hit`).
+    pub(crate) cache_hit: bool,
 }
 
 impl FlowTable {
     pub(crate) fn new() -> Result<Self> {
-        Ok(Self {
+        let cache = match Self::new_cache(DEFAULT_CACHE_SIZE)? {
+            Some(c) => RcuPtr::new(c),
+            None => RcuPtr::null(),
+        };
+        let table = Self {
+            cache,
             masks: RcuPtr::new(RcuBox::new(MaskList::default(), GFP_KERNEL)?),
             by_key: RcuPtr::new(Instance::new(MIN_BUCKETS)?),
             by_ufid: RcuPtr::new(Instance::new(MIN_BUCKETS)?),
             count: AtomicUsize::new(0),
-        })
+        };
+        Ok(table)
+    }
+
+    /// Allocates a mask cache of `size` entries per CPU (a power of two; 0 for none), to
+    /// install with [`FlowTable::set_cache`].
+    pub(crate) fn new_cache(size: u32) -> Result<Option<RcuBox<PerCpuArray>>> {
+        if size == 0 {
+            return Ok(None);
+        }
+        if !size.is_power_of_two() {
+            return Err(EINVAL);
+        }
+        Ok(Some(RcuBox::new(
+            PerCpuArray::new(size as usize)?,
+            GFP_KERNEL,
+        )?))
+    }
+
+    pub(crate) fn set_cache(&self, cache: Option<RcuBox<PerCpuArray>>, lock: &OvsLock) {
+        self.cache.replace(cache, lock);
+    }
+
+    /// The current mask cache size (entries per CPU).
+    pub(crate) fn cache_size(&self, r: &impl RcuReader) -> u32 {
+        self.cache.get(r).map_or(0, |c| c.len() as u32)
+    }
+
+    /// The packet-path lookup, through the mask cache (upstream's
+    /// `ovs_flow_tbl_lookup_stats`): the cache remembers, per CPU and packet hash, the
+    /// mask that matched last, which is tried first.
+    pub(crate) fn lookup_cached<'a>(
+        &'a self,
+        key: &FlowKey,
+        skb_hash: u32,
+        r: &'a impl RcuReader,
+    ) -> Lookup<'a> {
+        let cache = match self.cache.get(r) {
+            Some(c) if skb_hash != 0 => c,
+            _ => return self.lookup_hinted(key, None, r).0,
+        };
+        // Pre- and post-recirculation packets share a hash: mix the recirculation id in.
+        let recirc = key.u32_at(crate::flow::key::field::RECIRC_ID);
+        let skb_hash = if recirc != 0 {
+            crate::genetlink::flow_attrs::jhash(&recirc.to_ne_bytes(), skb_hash)
+        } else {
+            skb_hash
+        };
+        let size = cache.len();
+        let mut hash = skb_hash;
+        let mut victim: Option<(usize, u32)> = None;
+        for _ in 0..4 {
+            let index = hash as usize & (size - 1);
+            let entry = cache.get(index);
+            let entry_hash = (entry >> 32) as u32;
+            if entry_hash == skb_hash {
+                let (found, slot) = self.lookup_hinted(key, Some(entry as u32), r);
+                match (found.flow, slot) {
+                    (Some(_), Some(mask_index)) => {
+                        cache.set(index, u64::from(skb_hash) << 32 | u64::from(mask_index));
+                    }
+                    _ => cache.set(index, 0),
+                }
+                return found;
+            }
+            if victim.is_none_or(|(_, h)| entry_hash < h) {
+                victim = Some((index, entry_hash));
+            }
+            hash >>= 8;
+        }
+        let (found, slot) = self.lookup_hinted(key, None, r);
+        if let (Some(_), Some(mask_index), Some((index, _))) = (found.flow, slot, victim) {
+            cache.set(index, u64::from(skb_hash) << 32 | u64::from(mask_index));
+        }
+        found
     }
 
     pub(crate) fn count(&self) -> usize {
@@ -230,36 +315,54 @@ impl FlowTable {
 
     /// The flow matching packet key `key`, trying each mask in turn.
     pub(crate) fn lookup<'a>(&'a self, key: &FlowKey, r: &'a impl RcuReader) -> Lookup<'a> {
-        let mut probed = 0;
-        let (Some(masks), Some(ti)) = (self.masks.get(r), self.by_key.get(r)) else {
-            return Lookup {
-                flow: None,
-                masks_probed: 0,
-            };
+        self.lookup_hinted(key, None, r).0
+    }
+
+    /// Tries mask `hint` first, then the others in order; says which mask matched.
+    fn lookup_hinted<'a>(
+        &'a self,
+        key: &FlowKey,
+        hint: Option<u32>,
+        r: &'a impl RcuReader,
+    ) -> (Lookup<'a>, Option<u32>) {
+        let mut out = Lookup {
+            flow: None,
+            masks_probed: 0,
+            cache_hit: false,
         };
-        for mask in masks.masks.iter() {
-            probed += 1;
+        let (Some(masks), Some(ti)) = (self.masks.get(r), self.by_key.get(r)) else {
+            return (out, None);
+        };
+        let probe = |mask: &Arc<Mask>, out: &mut Lookup<'a>| -> Option<&'a Arc<Flow>> {
+            out.masks_probed += 1;
             let hash = key_hash(key, mask);
-            let Some(bucket) = ti.bucket(hash) else {
-                continue;
-            };
-            let found = bucket.iter(r).find(|e| {
+            let found = ti.bucket(hash)?.iter(r).find(|e| {
                 e.hash == hash
                     && core::ptr::eq(&*e.flow.mask, &**mask)
                     && masked_equal(key, &e.flow.key, &mask.key, mask.range)
-            });
-            if let Some(e) = found {
-                mask.hits.fetch_add(1, Ordering::Relaxed);
-                return Lookup {
-                    flow: Some(&e.flow),
-                    masks_probed: probed,
-                };
+            })?;
+            mask.hits.fetch_add(1, Ordering::Relaxed);
+            Some(&found.flow)
+        };
+        if let Some(h) = hint {
+            if let Some(mask) = masks.masks.get(h as usize) {
+                if let Some(f) = probe(mask, &mut out) {
+                    out.flow = Some(f);
+                    out.cache_hit = true;
+                    return (out, Some(h));
+                }
             }
         }
-        Lookup {
-            flow: None,
-            masks_probed: probed,
+        for (i, mask) in masks.masks.iter().enumerate() {
+            if Some(i as u32) == hint {
+                continue;
+            }
+            if let Some(f) = probe(mask, &mut out) {
+                out.flow = Some(f);
+                return (out, Some(i as u32));
+            }
         }
+        (out, None)
     }
 
     /// The flow identified by unmasked key `key` (upstream's `ovs_flow_tbl_lookup_exact`):
@@ -467,10 +570,6 @@ impl FlowTable {
         Ok(())
     }
 
-    #[expect(
-        dead_code,
-        reason = "upstream re-sorts every 4 s from a delayed work, not wired yet"
-    )]
     /// Re-sorts the masks by hits since the last call, busiest first, as upstream's
     /// `ovs_flow_masks_rebalance` does periodically.
     pub(crate) fn rebalance_masks(&self, lock: &OvsLock) -> Result {

@@ -20,11 +20,12 @@ use super::uapi::{
     OVS_DATAPATH_FAMILY, OVS_DATAPATH_MCGROUP, OVS_DATAPATH_VERSION, OVS_HEADER_LEN,
 };
 use crate::datapath::{self, stat, Datapath, NewDatapath};
+use crate::flow::table::FlowTable;
 use crate::net::genl::{errno_to_error, DoIt, Dump, DumpCursor, DumpSkb, FamilyHandle};
 use crate::net::genl::{FamilySpec, McGroup, Op, Permission, Request};
 use crate::net::policy::Policy;
 use crate::net::skb::nr_cpu_ids;
-use crate::net::sync::{ovs_lock, OvsLock, RcuBox, RcuReader};
+use crate::net::sync::{ovs_lock, OvsLock, PerCpuArray, RcuBox, RcuReader};
 
 /// Upstream's `datapath_policy`, entry for entry.
 static POLICY: [Policy; dp_attr::MAX as usize + 1] = [
@@ -110,10 +111,7 @@ fn fill(dp: &Datapath, r: &impl RcuReader, w: &mut AttrWriter<'_>) -> Result<(),
     w.put_64bit(dp_attr::MEGAFLOW_STATS, &mf, dp_attr::PAD)?;
     let features = dp.user_features.load(Ordering::Relaxed);
     w.put_u32(dp_attr::USER_FEATURES, features)?;
-    w.put_u32(
-        dp_attr::MASKS_CACHE_SIZE,
-        dp.masks_cache_size.load(Ordering::Relaxed),
-    )?;
+    w.put_u32(dp_attr::MASKS_CACHE_SIZE, dp.flows.cache_size(r))?;
     if features & dp_feature::DISPATCH_UPCALL_PER_CPU != 0 {
         if let Some(pids) = dp.per_cpu_pids.get(r) {
             let n = pids.len().min(nr_cpu_ids());
@@ -158,16 +156,48 @@ fn per_cpu_pids(req: &Request<'_>) -> Result<Option<RcuBox<KVec<u32>>>> {
     Ok(Some(RcuBox::new(pids, GFP_KERNEL)?))
 }
 
-/// `ovs_dp_change()`: features, mask cache size and per-CPU pids of a NEW or SET.
-fn change(dp: &Datapath, attrs: &DpAttrs<'_>, pids: Option<RcuBox<KVec<u32>>>, lock: &OvsLock) {
-    if let Some(f) = attrs.user_features {
-        dp.user_features.store(f, Ordering::Relaxed);
+/// What a NEW or SET changes, allocated before the OVS mutex is taken.
+struct Change {
+    user_features: Option<u32>,
+    /// A new mask cache (`Some(None)`: none, size 0).
+    cache: Option<Option<RcuBox<PerCpuArray>>>,
+    per_cpu_pids: Option<RcuBox<KVec<u32>>>,
+}
+
+impl Change {
+    fn prepare(req: &Request<'_>, attrs: &DpAttrs<'_>) -> Result<Self> {
+        let cache = match attrs.masks_cache_size {
+            Some(size) => Some(FlowTable::new_cache(size).map_err(|e| {
+                if e == EINVAL {
+                    req.reject(Rejection::new(
+                        Errno::EINVAL,
+                        c"Masks cache size must be 0 or a power of two",
+                        Some(dp_attr::MASKS_CACHE_SIZE),
+                    ))
+                } else {
+                    e
+                }
+            })?),
+            None => None,
+        };
+        Ok(Self {
+            user_features: attrs.user_features,
+            cache,
+            per_cpu_pids: per_cpu_pids(req)?,
+        })
     }
-    if let Some(size) = attrs.masks_cache_size {
-        dp.masks_cache_size.store(size, Ordering::Relaxed);
-    }
-    if let Some(p) = pids {
-        dp.per_cpu_pids.replace(Some(p), lock);
+
+    /// `ovs_dp_change()`.
+    fn apply(self, dp: &Datapath, lock: &OvsLock) {
+        if let Some(f) = self.user_features {
+            dp.user_features.store(f, Ordering::Relaxed);
+        }
+        if let Some(c) = self.cache {
+            dp.flows.set_cache(c, lock);
+        }
+        if let Some(p) = self.per_cpu_pids {
+            dp.per_cpu_pids.replace(Some(p), lock);
+        }
     }
 }
 
@@ -192,7 +222,7 @@ impl DoIt for New {
         let cname = CStr::from_bytes_until_nul(&cname).map_err(|_| EINVAL)?;
         let mut upcall_pids = KVec::with_capacity(1, GFP_KERNEL)?;
         upcall_pids.push(upcall_pid, GFP_KERNEL)?;
-        let pids = per_cpu_pids(req)?;
+        let change = Change::prepare(req, &attrs)?;
         let net = req.net();
 
         let mut lock = ovs_lock();
@@ -205,12 +235,11 @@ impl DoIt for New {
                 net,
                 upcall_pids,
                 user_features: 0,
-                masks_cache_size: 256,
             },
             &mut lock,
         )
         .map_err(|e| if e == EBUSY { EEXIST } else { e })?;
-        change(&dp, &attrs, pids, &lock);
+        change.apply(&dp, &lock);
         let msg = build_reply(req, &dp, dp_cmd::NEW, &lock)?;
         req.notify(msg);
         Ok(())
@@ -238,10 +267,10 @@ struct Set;
 impl DoIt for Set {
     fn doit(req: &Request<'_>) -> Result {
         let attrs = DpAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
-        let pids = per_cpu_pids(req)?;
+        let change = Change::prepare(req, &attrs)?;
         let lock = ovs_lock();
         let dp = lookup(req, &lock)?.clone();
-        change(&dp, &attrs, pids, &lock);
+        change.apply(&dp, &lock);
         let msg = build_reply(req, &dp, dp_cmd::SET, &lock)?;
         req.notify(msg);
         Ok(())

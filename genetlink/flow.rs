@@ -138,6 +138,24 @@ fn reply(
     Ok(msg)
 }
 
+/// Sends the change's notification, if anyone listens (the OVS mutex is released first).
+fn notify(
+    req: &Request<'_>,
+    dp: &Datapath,
+    flow: &Flow,
+    cmd: u8,
+    ufid_flags: u32,
+    lock: OvsLock,
+) -> Result {
+    if !req.must_notify() {
+        return Ok(());
+    }
+    let msg = reply(req, dp, flow, cmd, ufid_flags, &lock)?;
+    drop(lock);
+    req.notify(msg);
+    Ok(())
+}
+
 fn log_unsafe(attrs: &FlowAttrs<'_>, msg: &CStr) {
     if attrs.log() {
         pr_info!("openvswitch: {}\n", msg.to_str().unwrap_or(""));
@@ -218,10 +236,7 @@ impl DoIt for New {
         };
         let Some(existing) = existing else {
             let flow = dp.flows.insert(flow, &mut lock)?;
-            let msg = reply(req, &dp, &flow, flow_cmd::NEW, attrs.ufid_flags, &lock)?;
-            drop(lock);
-            req.notify(msg);
-            return Ok(());
+            return notify(req, &dp, &flow, flow_cmd::NEW, attrs.ufid_flags, lock);
         };
         check_may_replace(req.nlmsg_flags()).map_err(|r| req.reject(r))?;
         // The identifier must be the same for an update.
@@ -241,10 +256,7 @@ impl DoIt for New {
             return Err(ENOENT);
         };
         target.actions.replace(Some(flow.into_actions()), &lock);
-        let msg = reply(req, &dp, &target, flow_cmd::NEW, attrs.ufid_flags, &lock)?;
-        drop(lock);
-        req.notify(msg);
-        Ok(())
+        notify(req, &dp, &target, flow_cmd::NEW, attrs.ufid_flags, lock)
     }
 }
 
@@ -279,10 +291,7 @@ impl DoIt for Set {
         if set.clear {
             flow.stats.clear();
         }
-        let msg = reply(req, &dp, &flow, flow_cmd::SET, attrs.ufid_flags, &lock)?;
-        drop(lock);
-        req.notify(msg);
-        Ok(())
+        notify(req, &dp, &flow, flow_cmd::SET, attrs.ufid_flags, lock)
     }
 }
 
@@ -303,10 +312,7 @@ impl DoIt for Del {
         };
         let flow = select(&dp, &sel, &lock).cloned().ok_or(ENOENT)?;
         dp.flows.remove(&flow, &mut lock);
-        let msg = reply(req, &dp, &flow, flow_cmd::DEL, attrs.ufid_flags, &lock)?;
-        drop(lock);
-        req.notify(msg);
-        Ok(())
+        notify(req, &dp, &flow, flow_cmd::DEL, attrs.ufid_flags, lock)
     }
 }
 

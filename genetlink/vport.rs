@@ -25,7 +25,7 @@ use crate::net::genl::{FamilySpec, McGroup, Op, Permission, Request};
 use crate::net::netdev::{self, NetDevice};
 use crate::net::policy::Policy;
 use crate::net::skb::nr_cpu_ids;
-use crate::net::sync::{ovs_lock, OvsLock, RcuBox, RcuPtr, RcuReader};
+use crate::net::sync::{ovs_lock, OvsLock, PerCpuCounters, RcuBox, RcuPtr, RcuReader};
 use crate::vport::{self, Vport, VportKind};
 
 /// Upstream's `vport_policy`; nested and binary attributes are checked by
@@ -91,7 +91,7 @@ fn fill(v: &Vport, r: &impl RcuReader, w: &mut AttrWriter<'_>) -> Result<(), Err
         tx_dropped: s[7],
     };
     put_vport_stats(w, &stats)?;
-    put_vport_upcall_stats(w, 0, 0)?;
+    put_vport_upcall_stats(w, v.upcall_stats.sum(0), v.upcall_stats.sum(1))?;
     let pids = v.upcall_pids.get(r).map_or(&[][..], |p| &p[..]);
     put_upcall_pids(w, pids)
 }
@@ -158,6 +158,7 @@ impl DoIt for New {
         };
         let pids = pids_from(req, new.upcall_pids)?;
         let slot = UniqueArc::<Vport>::new_uninit(GFP_KERNEL)?;
+        let upcall_stats = PerCpuCounters::new()?;
         let dp_ifindex = ovs_header_dp_ifindex(req.user_header()).map_err(errno_to_error)?;
         let net = req.net();
 
@@ -195,6 +196,7 @@ impl DoIt for New {
                 dev,
                 dp: dp.clone(),
                 upcall_pids: RcuPtr::new(pids),
+                upcall_stats,
                 detached: AtomicBool::new(false),
             })
             .into();

@@ -310,6 +310,14 @@ impl<'a> Request<'a> {
         unsafe { sys::ovs_rs_genl_notify(info.family, skb, self.info.as_ptr()) };
     }
 
+    /// Whether a notification would reach anyone: the requester asked for an echo, or the
+    /// family's group has listeners (upstream's `ovs_must_notify`). Building one is skipped
+    /// otherwise.
+    pub(crate) fn must_notify(&self) -> bool {
+        // SAFETY: `info` is valid during the request.
+        unsafe { sys::ovs_rs_genl_must_notify(self.info()) }
+    }
+
     /// Records `rejection` in the extack (message and offending attribute) and returns
     /// its errno, for `return Err(req.reject(r))`.
     pub(crate) fn reject(&self, rejection: Rejection) -> Error {

@@ -357,6 +357,8 @@ pub(crate) trait Events: 'static {
     fn net_exit(net: NetNs);
     /// The work scheduled with [`schedule_work`] runs (process context).
     fn deferred_work();
+    /// Runs every few seconds (process context): upstream's periodic mask re-sort.
+    fn rebalance();
 }
 
 struct EventOps<E>(core::marker::PhantomData<E>);
@@ -366,6 +368,7 @@ impl<E: Events> EventOps<E> {
         dev_unregister: Some(Self::dev_unregister),
         net_exit: Some(Self::net_exit),
         deferred_work: Some(Self::deferred_work),
+        rebalance: Some(Self::rebalance),
     };
 
     unsafe extern "C" fn dev_unregister(dev: *mut sys::net_device) {
@@ -384,6 +387,10 @@ impl<E: Events> EventOps<E> {
 
     unsafe extern "C" fn deferred_work() {
         E::deferred_work();
+    }
+
+    unsafe extern "C" fn rebalance() {
+        E::rebalance();
     }
 }
 

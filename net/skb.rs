@@ -112,6 +112,12 @@ impl SkBuff {
         }
     }
 
+    /// Forgets the packet's hash after its headers changed (`skb_clear_hash`).
+    pub(crate) fn clear_hash(&mut self) {
+        // SAFETY: Valid skb, ours.
+        unsafe { sys::ovs_rs_skb_clear_hash(self.as_ptr()) };
+    }
+
     pub(crate) fn hash(&mut self, symmetric: bool) -> u32 {
         // SAFETY: Valid skb, ours.
         unsafe { sys::ovs_rs_skb_get_hash(self.as_ptr(), symmetric) }

@@ -395,3 +395,60 @@ impl Drop for BhDisabled {
         unsafe { sys::ovs_rs_local_bh_enable() };
     }
 }
+
+/// A per-CPU array of `u64`s, each CPU reading and writing its own copy: hints such as the
+/// mask cache, where a value seen by the wrong CPU (after a migration) is merely a miss.
+///
+/// # Invariants
+///
+/// `ptr` is a live per-CPU allocation of `len` `u64`s, freed on drop.
+pub(crate) struct PerCpuArray {
+    ptr: NonNull<u64>,
+    len: usize,
+}
+
+// SAFETY: Each access is a single `this_cpu_read`/`this_cpu_write`, safe from any context.
+unsafe impl Send for PerCpuArray {}
+// SAFETY: As above.
+unsafe impl Sync for PerCpuArray {}
+
+impl PerCpuArray {
+    pub(crate) fn new(len: usize) -> Result<Self> {
+        let n = u32::try_from(len).map_err(|_| EINVAL)?;
+        // SAFETY: A plain, zeroed allocation.
+        let ptr = unsafe { sys::ovs_rs_percpu_alloc(n) };
+        // INVARIANT: non-null from the allocator, `len` entries.
+        Ok(Self {
+            ptr: NonNull::new(ptr).ok_or(ENOMEM)?,
+            len,
+        })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// This CPU's entry `idx` (0 out of range).
+    pub(crate) fn get(&self, idx: usize) -> u64 {
+        if idx >= self.len {
+            return 0;
+        }
+        // SAFETY: In bounds of the live allocation.
+        unsafe { sys::ovs_rs_percpu_this_get(self.ptr.as_ptr(), idx as u32) }
+    }
+
+    /// Sets this CPU's entry `idx` (ignored out of range).
+    pub(crate) fn set(&self, idx: usize, v: u64) {
+        if idx < self.len {
+            // SAFETY: In bounds of the live allocation.
+            unsafe { sys::ovs_rs_percpu_this_set(self.ptr.as_ptr(), idx as u32, v) };
+        }
+    }
+}
+
+impl Drop for PerCpuArray {
+    fn drop(&mut self) {
+        // SAFETY: Allocated in `new`, freed once.
+        unsafe { sys::ovs_rs_percpu_free(self.ptr.as_ptr()) };
+    }
+}

@@ -595,13 +595,17 @@ int ovs_rs_events_register(const struct ovs_rs_events *events)
 	if (err)
 		return err;
 	err = register_netdevice_notifier(&ovs_rs_netdev_notifier);
-	if (err)
+	if (err) {
 		unregister_pernet_device(&ovs_rs_net_ops);
-	return err;
+		return err;
+	}
+	ovs_rs_rebalance_start();
+	return 0;
 }
 
 void ovs_rs_events_unregister(void)
 {
+	ovs_rs_rebalance_stop();
 	unregister_netdevice_notifier(&ovs_rs_netdev_notifier);
 	unregister_pernet_device(&ovs_rs_net_ops);
 	cancel_work_sync(&ovs_rs_work);
@@ -659,4 +663,54 @@ void ovs_rs_local_bh_enable(void)
 struct net_device *ovs_rs_skb_dev(const struct sk_buff *skb)
 {
 	return skb->dev;
+}
+
+/* ---- Per-CPU u64 arrays read and written by the owning CPU (mask cache) ---- */
+
+u64 ovs_rs_percpu_this_get(u64 *p, unsigned int idx)
+{
+	u64 __percpu *pc = (u64 __percpu __force *)p;
+
+	return this_cpu_read(pc[idx]);
+}
+
+void ovs_rs_percpu_this_set(u64 *p, unsigned int idx, u64 v)
+{
+	u64 __percpu *pc = (u64 __percpu __force *)p;
+
+	this_cpu_write(pc[idx], v);
+}
+
+/* ---- Periodic mask re-sort (upstream's DP_MASKS_REBALANCE_INTERVAL) ---- */
+
+#define OVS_RS_REBALANCE_MS 4000
+
+static void ovs_rs_rebalance_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(ovs_rs_rebalance_work, ovs_rs_rebalance_fn);
+
+static void ovs_rs_rebalance_fn(struct work_struct *work)
+{
+	ovs_rs_events->rebalance();
+	schedule_delayed_work(&ovs_rs_rebalance_work, msecs_to_jiffies(OVS_RS_REBALANCE_MS));
+}
+
+void ovs_rs_rebalance_start(void)
+{
+	schedule_delayed_work(&ovs_rs_rebalance_work, msecs_to_jiffies(OVS_RS_REBALANCE_MS));
+}
+
+void ovs_rs_rebalance_stop(void)
+{
+	cancel_delayed_work_sync(&ovs_rs_rebalance_work);
+}
+
+bool ovs_rs_genl_must_notify(const struct genl_info *info)
+{
+	return (info->nlhdr->nlmsg_flags & NLM_F_ECHO) ||
+	       genl_has_listeners(info->family, genl_info_net(info), 0);
+}
+
+void ovs_rs_skb_clear_hash(struct sk_buff *skb)
+{
+	skb_clear_hash(skb);
 }

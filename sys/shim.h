@@ -48,6 +48,8 @@ struct ovs_rs_events {
 	void (*net_exit)(struct net *net);
 	/* The work scheduled by ovs_rs_schedule_work(), in process context. */
 	void (*deferred_work)(void);
+	/* Every few seconds while registered: re-sort masks (process context). */
+	void (*rebalance)(void);
 };
 
 /* The packet metadata the flow key and the actions need. */
@@ -135,5 +137,11 @@ unsigned int ovs_rs_nr_cpu_ids(void);
 void ovs_rs_local_bh_disable(void);
 void ovs_rs_local_bh_enable(void);
 struct net_device *ovs_rs_skb_dev(const struct sk_buff *skb);
+u64 ovs_rs_percpu_this_get(u64 *p, unsigned int idx);
+void ovs_rs_percpu_this_set(u64 *p, unsigned int idx, u64 v);
+void ovs_rs_rebalance_start(void);
+void ovs_rs_rebalance_stop(void);
+bool ovs_rs_genl_must_notify(const struct genl_info *info);
+void ovs_rs_skb_clear_hash(struct sk_buff *skb);
 
 #endif

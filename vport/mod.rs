@@ -22,7 +22,7 @@ use kernel::sync::{Arc, ArcBorrow};
 use crate::datapath::Datapath;
 use crate::net::netdev::{self, InternalDevHandler, NetDevice, NetNs, Rtnl, RxHandler};
 use crate::net::skb::SkBuff;
-use crate::net::sync::{rcu_read_lock, RcuPtr, RcuReader};
+use crate::net::sync::{rcu_read_lock, PerCpuCounters, RcuPtr, RcuReader};
 
 /// `OVS_VPORT_TYPE_*` of the ports this datapath implements.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -49,6 +49,9 @@ pub(crate) struct Vport {
     pub(crate) dev: NetDevice,
     pub(crate) dp: Arc<Datapath>,
     pub(crate) upcall_pids: RcuPtr<UpcallPids>,
+    /// Upcalls of packets received on this port: delivered, failed
+    /// (`OVS_VPORT_ATTR_UPCALL_STATS`).
+    pub(crate) upcall_stats: PerCpuCounters<2>,
     /// Set when the device went away under us (netdev unregistered): the notify work
     /// removes the port.
     pub(crate) detached: AtomicBool,
