@@ -744,11 +744,15 @@ class PacketSocket:
         while select.select([self.s], [], [], 0)[0]:
             self.s.recv(65536)
 
-    def recv_all(self, timeout=2.0, incoming_only=True):
-        """Frames received within `timeout`, each as (bytes, vlan_tci or None)."""
+    def recv_all(self, timeout=2.0, incoming_only=True, n=None, grace=0.5):
+        """Frames received within `timeout`, each as (bytes, vlan_tci or None); with `n`,
+        returns `grace` seconds after the n-th (so that extra frames still show)."""
         out = []
         deadline = time.monotonic() + timeout
         while True:
+            if n is not None and len(out) >= n:
+                deadline = min(deadline, time.monotonic() + grace)
+                n = None
             left = deadline - time.monotonic()
             if left <= 0:
                 return out
@@ -821,6 +825,17 @@ def ifindex_of(name):
             return int(f.read())
     except FileNotFoundError:
         return None
+
+
+def settle(fn, pred, timeout=5.0):
+    """fn() once pred(fn()) holds, or its last value after `timeout`: counters are updated
+    asynchronously to what the test observes (an upcall, a frame on a peer)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if pred(v) or time.monotonic() > deadline:
+            return v
+        time.sleep(0.1)
 
 
 def dmesg_count(pattern):
@@ -1044,6 +1059,10 @@ def sc_vport(t, ovs, name, veth_a, veth_b, veth_c, bridged):
         with DpScope(ovs, name + "b") as dp2:
             t.err(lambda: ovs.vport_new(dp2.ifindex, veth_a, "netdev"), errno.EBUSY,
                   "NEW of a netdev enslaved to another datapath")
+            t.err(lambda: ovs.vport_get(dp2.ifindex, name=veth_a), errno.ENODEV,
+                  "GET by name with another datapath's dp_ifindex")
+        t.err(lambda: ovs.dp_get(veth_a), errno.ENODEV,
+              "dp GET by the name of a vport that is not a local port")
         if bridged:
             t.err(lambda: ovs.vport_new(dpif, bridged, "netdev"), errno.EBUSY,
                   f"NEW of a netdev enslaved to a bridge ({bridged})")
@@ -1298,20 +1317,20 @@ def sc_execute(t, ovs, name, veth_a, peer_b, netns):
         key = udp_key(0, MAC1, MAC2, IP1, IP2, 5000, 6000)
         t.call(lambda: ovs.execute(dpif, frame, key, [["output", port]]),
                f"EXECUTE output:{port}")
-        got = ps.recv_all(1.5)
+        got = ps.recv_all(5, n=1)
         t.eq([g for g in got], [(frame, None)], f"the peer {peer_b} got the frame, unchanged")
 
         t.call(lambda: ovs.execute(dpif, frame, key, [["clone", [["output", port]]],
                                                         ["output", port]]),
                "EXECUTE clone(output), output")
-        got = ps.recv_all(1.5)
+        got = ps.recv_all(5, n=2)
         t.eq(got, [(frame, None), (frame, None)], "two copies arrive")
 
         t.call(lambda: ovs.execute(dpif, frame, key,
                                    [["push_vlan", {"tpid": 0x8100, "tci": 0x1000 | 42}],
                                     ["output", port]]),
                "EXECUTE push_vlan(vid 42), output")
-        got = ps.recv_all(1.5)
+        got = ps.recv_all(5, n=1)
         ok = False
         if len(got) == 1:
             data, tci = got[0]
@@ -1370,8 +1389,8 @@ def sc_upcall(t, ovs, name, veth_a, peer_b, netns, peer_mac):
                              "frag": 0}, "key ipv4")
         t.eq(k.get("udp"), {"src": 1111, "dst": 2222}, "key udp")
         t.eq(d.get("packet"), frame, "PACKET is the frame sent")
-        time.sleep(0.3)  # the miss is counted after the upcall is queued
-        st = ovs.dp_get(name)["stats"]
+        # The miss is counted after the upcall is queued.
+        st = settle(lambda: ovs.dp_get(name)["stats"], lambda s: s["missed"] >= 1)
         t.eq((st["hit"], st["missed"], st["lost"]), (0, 1, 0), "dp stats: 1 missed")
         vs = ovs.vport_get(dpif, port_no=port)
         t.eq(vs.get("upcall_stats"), {"success": 1, "fail": 0}, "vport upcall stats: 1 success")
@@ -1383,7 +1402,7 @@ def sc_upcall(t, ovs, name, veth_a, peer_b, netns, peer_mac):
         ps.send(frame)
         time.sleep(1)
         t.eq(lsn.recv(timeout=0.5), [], "no upcall with upcall pid 0")
-        st = ovs.dp_get(name)["stats"]
+        st = settle(lambda: ovs.dp_get(name)["stats"], lambda s: s["missed"] >= 2)
         t.eq((st["hit"], st["missed"], st["lost"]), (0, 2, 1),
              "dp stats: a miss with pid 0 counts as missed and lost")
         # Upstream: pid 0 is refused before the vport's upcall stats are counted.
@@ -1395,8 +1414,7 @@ def sc_upcall(t, ovs, name, veth_a, peer_b, netns, peer_mac):
         gone.close()
         ovs.vport_set(dpif, port_no=port, upcall_pids=[pid])
         ps.send(frame)
-        time.sleep(1)
-        st = ovs.dp_get(name)["stats"]
+        st = settle(lambda: ovs.dp_get(name)["stats"], lambda s: s["missed"] >= 3)
         t.eq((st["hit"], st["missed"], st["lost"]), (0, 3, 2),
              "dp stats: a miss to a closed portid counts as missed and lost")
         t.eq(ovs.vport_get(dpif, port_no=port).get("upcall_stats"), {"success": 1, "fail": 1},
@@ -1422,7 +1440,7 @@ def sc_flow_stats(t, ovs, name, a1, b1, a2, b2, netns, peer_mac, count):
                   for i in range(count)]
         for fr in frames:
             in1.send(fr)
-        got = in2.recv_all(3.0)
+        got = in2.recv_all(10.0, n=count)
         t.eq(sorted(g[0] for g in got), sorted(frames),
              f"{count} frames forwarded to the other peer, unchanged")
         f = ovs.flow_get(dpif, key=key)
@@ -1442,8 +1460,7 @@ def sc_flow_stats(t, ovs, name, a1, b1, a2, b2, netns, peer_mac, count):
         m = lsn.recv(timeout=10, want=lambda m: m.family == "ovs_packet")
         t.ok(m is not None and m.decode().get("packet") == other,
              "a packet outside the mask misses and is upcalled")
-        time.sleep(0.3)
-        st = ovs.dp_get(name)["stats"]
+        st = settle(lambda: ovs.dp_get(name)["stats"], lambda s: s["missed"] >= 1)
         t.eq((st["hit"], st["missed"]), (count, 1), "dp stats: 1 missed")
         t.eq(ovs.flow_get(dpif, key=key).get("stats"), {"packets": count, "bytes": nbytes},
              "flow stats unchanged by the miss")
@@ -1459,8 +1476,8 @@ def sc_flow_stats(t, ovs, name, a1, b1, a2, b2, netns, peer_mac, count):
         t.eq(ovs.flow_get(dpif, key=key).get("actions"), [["output", p2]],
              "CLEAR without ACTIONS keeps the actions")
         in1.send(frames[0])
-        time.sleep(0.5)
-        t.eq(ovs.flow_get(dpif, key=key).get("stats"), {"packets": 1, "bytes": len(frames[0])},
+        t.eq(settle(lambda: ovs.flow_get(dpif, key=key).get("stats"), lambda s: s),
+             {"packets": 1, "bytes": len(frames[0])},
              "counting restarts after CLEAR")
         in1.close()
         in2.close()
@@ -1477,8 +1494,8 @@ def sc_exact(t, ovs, name, veth_a, peer_b, netns, peer_mac):
         key = udp_key(port, peer_mac, MAC2, IP1, IP2, 7000, 8000)
         t.call(lambda: ovs.flow_new(dpif, key, [], flags=NLM_F_CREATE), "exact flow, no MASK")
         ps.send(udp_frame(peer_mac, MAC2, IP1, IP2, 7000, 8000))
-        time.sleep(0.5)
-        t.eq(ovs.flow_get(dpif, key=key).get("stats", {}).get("packets"), 1,
+        t.eq(settle(lambda: ovs.flow_get(dpif, key=key).get("stats", {}).get("packets"),
+                    lambda n: n), 1,
              "the identical packet hits it")
         variants = [("udp src", udp_frame(peer_mac, MAC2, IP1, IP2, 7001, 8000)),
                     ("ipv4 ttl", udp_frame(peer_mac, MAC2, IP1, IP2, 7000, 8000, ttl=63)),
@@ -1490,8 +1507,7 @@ def sc_exact(t, ovs, name, veth_a, peer_b, netns, peer_mac):
             m = lsn.recv(timeout=10, want=lambda m: m.family == "ovs_packet")
             t.ok(m is not None and m.decode().get("packet") == fr,
                  f"a packet differing in {what} misses")
-        time.sleep(0.3)
-        st = ovs.dp_get(name)["stats"]
+        st = settle(lambda: ovs.dp_get(name)["stats"], lambda s: s["missed"] >= len(variants))
         t.eq((st["hit"], st["missed"]), (1, len(variants)), "dp stats: 1 hit, the rest missed")
         t.eq(ovs.flow_get(dpif, key=key).get("stats", {}).get("packets"), 1,
              "flow stats: still 1 packet")
@@ -1500,8 +1516,8 @@ def sc_exact(t, ovs, name, veth_a, peer_b, netns, peer_mac):
         t.call(lambda: ovs.flow_new(dpif, key, [], mask=MASK, flags=NLM_F_CREATE),
                "the same key with a mask (udp src wildcarded)")
         ps.send(variants[0][1])
-        time.sleep(0.5)
-        t.eq(ovs.flow_get(dpif, key=key).get("stats", {}).get("packets"), 1,
+        t.eq(settle(lambda: ovs.flow_get(dpif, key=key).get("stats", {}).get("packets"),
+                    lambda n: n), 1,
              "the udp-src variant hits the masked flow")
         ps.close()
         lsn.close()
