@@ -87,8 +87,8 @@ impl Exec<'_> {
                     let pid = u.pid;
                     let kind = Kind::Action { userdata, actions };
                     let sent = upcall::send(self.dp, packet, key, kind, pid).is_ok();
-                    self.dp
-                        .count_upcall(key.u32_at(kf::IN_PORT), sent, self.rcu);
+                    let in_port = key.u32_at(kf::IN_PORT);
+                    self.dp.count_upcall(in_port, pid, sent, self.rcu);
                 }
                 Action::Set { key: set, .. } => {
                     if self.set(packet, key, &set).is_err() {

@@ -179,7 +179,7 @@ impl Datapath {
             self.stats.add(stat::MISSED, 1);
             let pid = self.miss_pid(in_port, &skb, &rcu);
             let sent = upcall::send(self, &skb, key, upcall::Kind::Miss, pid).is_ok();
-            self.count_upcall(in_port, sent, &rcu);
+            self.count_upcall(in_port, pid, sent, &rcu);
             skb.consume();
             return;
         };
@@ -190,11 +190,15 @@ impl Datapath {
         }
     }
 
-    /// Counts an upcall of a packet received on `in_port`: `n_lost` and the port's
-    /// upcall stats.
-    pub(crate) fn count_upcall(&self, in_port: u32, sent: bool, r: &impl RcuReader) {
+    /// Counts an upcall to `pid` of a packet received on `in_port`: `n_lost`, and the
+    /// port's upcall stats for an upcall that was attempted (upstream counts nothing
+    /// there when no pid was set).
+    pub(crate) fn count_upcall(&self, in_port: u32, pid: u32, sent: bool, r: &impl RcuReader) {
         if !sent {
             self.stats.add(stat::LOST, 1);
+        }
+        if pid == 0 {
+            return;
         }
         if let Some(p) = self.port(in_port, r) {
             p.upcall_stats.add(usize::from(!sent), 1);

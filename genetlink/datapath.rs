@@ -189,9 +189,9 @@ impl Change {
 
     /// `ovs_dp_change()`.
     fn apply(self, dp: &Datapath, lock: &OvsLock) {
-        if let Some(f) = self.user_features {
-            dp.user_features.store(f, Ordering::Relaxed);
-        }
+        // Upstream's `ovs_dp_change` sets the features from the request: absent is 0.
+        dp.user_features
+            .store(self.user_features.unwrap_or(0), Ordering::Relaxed);
         if let Some(c) = self.cache {
             dp.flows.set_cache(c, lock);
         }

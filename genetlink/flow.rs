@@ -20,7 +20,7 @@ use super::flow_attrs::{
     should_fill_mask, FlowAttrs, FlowSelector, FlowStats, Ufid, NEW_ACTIONS_UNSAFE,
     SET_ACTIONS_UNSAFE,
 };
-use super::nla::AttrWriter;
+use super::nla::{AttrWriter, Attrs};
 use super::uapi::{flow_attr, flow_cmd, OVS_HEADER_LEN};
 use super::uapi::{OVS_FLOW_FAMILY, OVS_FLOW_MCGROUP, OVS_FLOW_VERSION};
 use crate::actions::validate::{put_actions, validate_actions};
@@ -212,6 +212,17 @@ fn parse_selector(
     })
 }
 
+/// `OVS_FLOW_ATTR_UFID_FLAGS` of a dump request (0 if absent or malformed, as upstream's
+/// `ovs_nla_get_ufid_flags`).
+fn dump_ufid_flags(attrs: &[u8]) -> u32 {
+    Attrs::new(attrs)
+        .map_while(|a| a.ok())
+        .filter(|a| a.kind == flow_attr::UFID_FLAGS)
+        .last()
+        .and_then(|a| a.u32().ok())
+        .unwrap_or(0)
+}
+
 /// `OVS_FLOW_CMD_NEW`: creates a flow, or replaces an existing one's actions.
 struct New;
 
@@ -240,10 +251,11 @@ impl DoIt for New {
         };
         check_may_replace(req.nlmsg_flags()).map_err(|r| req.reject(r))?;
         // The identifier must be the same for an update.
-        let same = match (&existing.ufid, &new.ufid) {
-            (Some(a), Some(b)) => a == b,
-            (None, None) => existing.unmasked == m.unmasked_key,
-            _ => false,
+        // Upstream's `ovs_flow_cmp`: a UFID flow by its masked key, others by the key as
+        // given.
+        let same = match existing.ufid {
+            Some(_) => existing.key == m.key,
+            None => existing.unmasked == m.unmasked_key,
         };
         let target = if same {
             existing
@@ -288,10 +300,27 @@ impl DoIt for Set {
         if let Some(a) = actions {
             flow.actions.replace(Some(a), &lock);
         }
+        // The reply carries the stats from before a clear, as upstream's.
+        let msg = if req.must_notify() {
+            Some(reply(
+                req,
+                &dp,
+                &flow,
+                flow_cmd::SET,
+                attrs.ufid_flags,
+                &lock,
+            )?)
+        } else {
+            None
+        };
         if set.clear {
             flow.stats.clear();
         }
-        notify(req, &dp, &flow, flow_cmd::SET, attrs.ufid_flags, lock)
+        drop(lock);
+        if let Some(msg) = msg {
+            req.notify(msg);
+        }
+        Ok(())
     }
 }
 
@@ -339,6 +368,7 @@ impl Dump for Get {
         let Some(dp_ifindex) = cursor.dp_ifindex() else {
             return Err(EINVAL);
         };
+        let ufid_flags = dump_ufid_flags(cursor.request_attrs());
         // The dump reads under the OVS mutex (never under an RCU read section: the mutex
         // sleeps).
         let lock = ovs_lock();
@@ -348,7 +378,7 @@ impl Dump for Get {
         let mut added = 0usize;
         let resume = dp.flows.for_each_from(pos, &lock, |flow| {
             match cursor.entry(skb, flow_cmd::GET, dp.ifindex(), |w| {
-                fill(flow, 0, &lock, w)
+                fill(flow, ufid_flags, &lock, w)
             }) {
                 Ok(true) => {
                     added += 1;

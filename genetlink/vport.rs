@@ -5,7 +5,7 @@
 //! `ovs_vport_cmd_fill_info`, `vport_policy` and `dp_vport_genl_family` in
 //! `net/openvswitch/datapath.c`, and `dp_detach_port_notify()` in `dp_notify.c`.
 
-use core::sync::atomic::AtomicBool;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use kernel::prelude::*;
 use kernel::sync::{Arc, UniqueArc};
@@ -13,7 +13,7 @@ use kernel::sync::{Arc, UniqueArc};
 use super::dp_attrs::ovs_header_dp_ifindex;
 use super::errno::{Errno, Rejection};
 use super::nla::AttrWriter;
-use super::uapi::{vport_attr, vport_cmd, IFNAMSIZ, OVS_HEADER_LEN};
+use super::uapi::{dp_feature, vport_attr, vport_cmd, IFNAMSIZ, OVS_HEADER_LEN};
 use super::uapi::{OVS_VPORT_FAMILY, OVS_VPORT_MCGROUP, OVS_VPORT_VERSION};
 use super::vport_attrs::{
     check_deletable, put_upcall_pids, put_vport_stats, put_vport_upcall_stats, vport_selector,
@@ -93,7 +93,13 @@ fn fill(v: &Vport, r: &impl RcuReader, w: &mut AttrWriter<'_>) -> Result<(), Err
     put_vport_stats(w, &stats)?;
     put_vport_upcall_stats(w, v.upcall_stats.sum(0), v.upcall_stats.sum(1))?;
     let pids = v.upcall_pids.get(r).map_or(&[][..], |p| &p[..]);
-    put_upcall_pids(w, pids)
+    // Upstream lists every pid only to userspace that enabled VPORT_PIDS, else the first.
+    let features = v.dp.user_features.load(Ordering::Relaxed);
+    if features & dp_feature::VPORT_PIDS != 0 {
+        put_upcall_pids(w, pids)
+    } else {
+        w.put_u32(vport_attr::UPCALL_PID, pids.first().copied().unwrap_or(0))
+    }
 }
 
 fn reply(req: &Request<'_>, v: &Vport, cmd: u8, r: &impl RcuReader) -> Result<Message> {

@@ -383,6 +383,19 @@ impl DumpCursor<'_> {
         Some(i32::from_ne_bytes(b))
     }
 
+    /// The dump request's attributes (after the 4-byte OVS header), unvalidated: dump
+    /// requests skip the family policy, so callers parse them with the pure codec.
+    pub(crate) fn request_attrs(&self) -> &[u8] {
+        let mut len = 0u32;
+        // SAFETY: `cb` is valid; the shim bounds the attributes by the request's length.
+        let p = unsafe { sys::ovs_rs_cb_attrs(self.cb(), 4, &mut len) };
+        if p.is_null() {
+            return &[];
+        }
+        // SAFETY: `len` bytes of the request message, valid for the dump call.
+        unsafe { core::slice::from_raw_parts(p.cast::<u8>(), len as usize) }
+    }
+
     /// Adds one message to the dump: the header for `cmd` with `dp_ifindex`, then what
     /// `fill` writes. Returns `Ok(false)` (adding nothing) when the skb is full, so the
     /// caller stops and resumes at this entry next time.

@@ -90,6 +90,20 @@ const void *ovs_rs_cb_userhdr(const struct netlink_callback *cb, unsigned int hd
 	return (const u8 *)nlmsg_data(cb->nlh) + GENL_HDRLEN;
 }
 
+/* The attributes of a dump request (after the genl and user headers), and their length. */
+const void *ovs_rs_cb_attrs(const struct netlink_callback *cb, unsigned int hdrsize,
+			    unsigned int *len)
+{
+	int total = nlmsg_len(cb->nlh) - GENL_HDRLEN - (int)NLA_ALIGN(hdrsize);
+
+	if (total <= 0) {
+		*len = 0;
+		return NULL;
+	}
+	*len = total;
+	return (const u8 *)nlmsg_data(cb->nlh) + GENL_HDRLEN + NLA_ALIGN(hdrsize);
+}
+
 void ovs_rs_extack_set_msg(struct netlink_ext_ack *extack, const char *msg)
 {
 	/*
@@ -229,9 +243,10 @@ void ovs_rs_dev_set_ovs_port(struct net_device *dev, bool on)
 	}
 }
 
+/* Under RCU (the rx handler) or RTNL (detaching). */
 void *ovs_rs_dev_rx_handler_data(const struct net_device *dev)
 {
-	return rcu_dereference(dev->rx_handler_data);
+	return rcu_dereference_rtnl(dev->rx_handler_data);
 }
 
 void ovs_rs_dev_get_stats(struct net_device *dev, u64 out[8])
@@ -305,6 +320,11 @@ static void ovs_rs_internal_destructor(struct net_device *dev)
 	priv->ops->release(priv->data);
 }
 
+/* Internal devices show as link kind "openvswitch", as upstream's. */
+static struct rtnl_link_ops ovs_rs_internal_link_ops __read_mostly = {
+	.kind = "openvswitch",
+};
+
 static void ovs_rs_internal_setup(struct net_device *dev)
 {
 	ether_setup(dev);
@@ -314,6 +334,7 @@ static void ovs_rs_internal_setup(struct net_device *dev)
 	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE | IFF_OPENVSWITCH | IFF_NO_QUEUE;
 	dev->lltx = true;
 	dev->needs_free_netdev = true;
+	dev->rtnl_link_ops = &ovs_rs_internal_link_ops;
 	dev->features = NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HIGHDMA |
 			NETIF_F_HW_CSUM | NETIF_F_GSO_SOFTWARE | NETIF_F_GSO_ENCAP_ALL;
 	dev->vlan_features = dev->features;
@@ -591,12 +612,18 @@ int ovs_rs_events_register(const struct ovs_rs_events *events)
 	int err;
 
 	ovs_rs_events = events;
-	err = register_pernet_device(&ovs_rs_net_ops);
+	err = rtnl_link_register(&ovs_rs_internal_link_ops);
 	if (err)
 		return err;
+	err = register_pernet_device(&ovs_rs_net_ops);
+	if (err) {
+		rtnl_link_unregister(&ovs_rs_internal_link_ops);
+		return err;
+	}
 	err = register_netdevice_notifier(&ovs_rs_netdev_notifier);
 	if (err) {
 		unregister_pernet_device(&ovs_rs_net_ops);
+		rtnl_link_unregister(&ovs_rs_internal_link_ops);
 		return err;
 	}
 	ovs_rs_rebalance_start();
@@ -609,6 +636,7 @@ void ovs_rs_events_unregister(void)
 	unregister_netdevice_notifier(&ovs_rs_netdev_notifier);
 	unregister_pernet_device(&ovs_rs_net_ops);
 	cancel_work_sync(&ovs_rs_work);
+	rtnl_link_unregister(&ovs_rs_internal_link_ops);
 }
 
 void ovs_rs_schedule_work(void)

@@ -143,5 +143,7 @@ void ovs_rs_rebalance_start(void);
 void ovs_rs_rebalance_stop(void);
 bool ovs_rs_genl_must_notify(const struct genl_info *info);
 void ovs_rs_skb_clear_hash(struct sk_buff *skb);
+const void *ovs_rs_cb_attrs(const struct netlink_callback *cb, unsigned int hdrsize,
+			    unsigned int *len);
 
 #endif

@@ -19,6 +19,13 @@ for t in $tests; do
 	tap_run "$t" "test_$t"
 done
 
+# The core datapath suite against our module (its own TAP lines, counted with these; it
+# checks the kernel log of its own run).
+if [ "${1:-}" != --fast ]; then
+	bash "$here/datapath_run.sh" ours
+	[ $? -eq 0 ] || echo "# datapath suite failed"
+fi
+
 test_no_leaks() {
 	unload_ours && unload_upstream || return 1
 	[ -r /sys/kernel/debug/kmemleak ] || { echo "kmemleak not available"; return 4; }
