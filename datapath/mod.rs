@@ -360,6 +360,10 @@ pub(crate) fn destroy_all(net: Option<NetNs>) {
         };
         destroy(&dp, &mut lock);
     }
+    if net.is_none() {
+        // Module exit: the registry is a static, never dropped; free its storage.
+        drop(core::mem::take(DATAPATHS.get_mut(&mut lock)));
+    }
 }
 
 /// The kernel events the datapath follows (upstream's `dp_notify.c` and pernet ops).

@@ -24,6 +24,9 @@ done
 if [ "${1:-}" != --fast ]; then
 	bash "$here/datapath_run.sh" ours
 	[ $? -eq 0 ] || echo "# datapath suite failed"
+	# ovsdp against the kernel: differential (openvswitch.ko vs ours), monitor, execute.
+	bash "$here/ovsdp.sh"
+	[ $? -eq 0 ] || echo "# ovsdp suite failed"
 fi
 
 test_no_leaks() {
