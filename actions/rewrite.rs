@@ -44,6 +44,9 @@
 use super::action::{EthernetKey, Ipv4Key, Ipv6Key, Masked, PortsKey, SetKey};
 use super::csum;
 use crate::flow::extract::{ETH_HLEN, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP};
+use crate::flow::extract::{
+    NEXTHDR_AUTH, NEXTHDR_DEST, NEXTHDR_FRAGMENT, NEXTHDR_HOP, NEXTHDR_NONE, NEXTHDR_ROUTING,
+};
 use crate::flow::key::{field as kf, FlowKey};
 use crate::genetlink::errno::Errno;
 
@@ -62,13 +65,6 @@ pub const ICMPV6_HLEN: usize = 8;
 const IP_OFFSET: u16 = 0x1fff;
 /// `IPV6_FLOWINFO_FLOWLABEL`, host order.
 const IPV6_FLOWLABEL: u32 = 0x000f_ffff;
-
-const NEXTHDR_HOP: u8 = 0;
-const NEXTHDR_ROUTING: u8 = 43;
-const NEXTHDR_FRAGMENT: u8 = 44;
-const NEXTHDR_AUTH: u8 = 51;
-const NEXTHDR_NONE: u8 = 59;
-const NEXTHDR_DEST: u8 = 60;
 
 /// `skb->ip_summed`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

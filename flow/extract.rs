@@ -28,11 +28,12 @@ pub const IPPROTO_UDP: u8 = 17;
 pub const IPPROTO_SCTP: u8 = 132;
 pub const IPPROTO_ICMPV6: u8 = 58;
 
-const NEXTHDR_HOP: u8 = 0;
-const NEXTHDR_ROUTING: u8 = 43;
-const NEXTHDR_FRAGMENT: u8 = 44;
-const NEXTHDR_AUTH: u8 = 51;
-const NEXTHDR_DEST: u8 = 60;
+pub const NEXTHDR_HOP: u8 = 0;
+pub const NEXTHDR_ROUTING: u8 = 43;
+pub const NEXTHDR_FRAGMENT: u8 = 44;
+pub const NEXTHDR_AUTH: u8 = 51;
+pub const NEXTHDR_NONE: u8 = 59;
+pub const NEXTHDR_DEST: u8 = 60;
 
 pub const NDISC_NEIGHBOUR_SOLICITATION: u8 = 135;
 pub const NDISC_NEIGHBOUR_ADVERTISEMENT: u8 = 136;
@@ -309,13 +310,15 @@ fn parse_ipv6(p: Bytes<'_>, nh: usize, key: &mut FlowKey, layout: &mut Layout) {
                     return;
                 };
                 let frag_off = u16::from_be_bytes([fh[2], fh[3]]) & 0xfff8;
-                next = fh[0];
-                off += 8;
                 if frag_off != 0 {
-                    key.set_u8(kf::IP_PROTO, next);
+                    // Upstream's `ipv6_skip_exthdr()` stops at a later fragment's header,
+                    // so the key's protocol is the fragment header itself.
+                    key.set_u8(kf::IP_PROTO, NEXTHDR_FRAGMENT);
                     key.set_u8(kf::IP_FRAG, frag::LATER);
                     return;
                 }
+                next = fh[0];
+                off += 8;
                 key.set_u8(kf::IP_FRAG, frag::FIRST);
             }
             _ => break,

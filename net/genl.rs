@@ -288,9 +288,9 @@ impl<'a> Request<'a> {
     /// carrying `dp_ifindex`.
     pub(crate) fn new_reply(&self, payload: usize, cmd: u8, dp_ifindex: i32) -> Result<Message> {
         let msg = Message::alloc(payload, false)?;
-        // SAFETY: `msg.skb` is a fresh skb; `info` is valid.
-        let hdr =
-            unsafe { sys::ovs_rs_genlmsg_put_reply(msg.skb.as_ptr(), self.info.as_ptr(), cmd) };
+        let (skb, info) = (msg.skb.as_ptr(), self.info.as_ptr());
+        // SAFETY: `skb` is a fresh skb; `info` is valid.
+        let hdr = unsafe { sys::ovs_rs_genlmsg_put_reply(skb, info, cmd) };
         msg.with_header(hdr, dp_ifindex)
     }
 

@@ -89,8 +89,8 @@ impl NetDevice {
     }
 
     pub(crate) fn name(&self) -> &CStr {
-        // SAFETY: The device is held; `dev->name` is always NUL-terminated. A rename may
-        // rewrite it in place, as upstream's readers also tolerate.
+        // A rename may rewrite the name in place, as upstream's readers also tolerate.
+        // SAFETY: The device is held; `dev->name` is always NUL-terminated.
         unsafe { CStr::from_ptr(sys::ovs_rs_dev_name(self.as_ptr()).cast()) }
     }
 
@@ -173,17 +173,19 @@ unsafe extern "C" fn rx_trampoline<H: RxHandler>(
     if unsafe { sys::ovs_rs_skb_is_loopback(skb) } {
         return sys::RX_HANDLER_PASS;
     }
-    // SAFETY: A device with our handler has an `Arc<H>` from `attach_port` as its data,
-    // valid until `detach_port` (which waits for readers like us).
+    // A device with our handler has an `Arc<H>` from `attach_port` as its data, valid
+    // until `detach_port` (which waits for readers like us).
+    // SAFETY: `skb` and its device are valid in the handler.
     let data = unsafe { sys::ovs_rs_dev_rx_handler_data(sys::ovs_rs_skb_dev(skb)) };
     if data.is_null() {
         // SAFETY: We own the packet once the handler runs.
         unsafe { sys::ovs_rs_kfree_skb(skb) };
         return sys::RX_HANDLER_CONSUMED;
     }
-    // SAFETY: Our own packet copy from here on (the shim frees `skb` if it must copy and
-    // cannot).
-    let Some(skb) = NonNull::new(unsafe { sys::ovs_rs_skb_share_check(skb) }) else {
+    // Our own packet copy from here on (the shim frees `skb` if it must copy and cannot).
+    // SAFETY: `skb` is valid and ours.
+    let skb = unsafe { sys::ovs_rs_skb_share_check(skb) };
+    let Some(skb) = NonNull::new(skb) else {
         return sys::RX_HANDLER_CONSUMED;
     };
     // SAFETY: Valid, unshared skb; an Ethernet device's header is just before `data`.
@@ -219,9 +221,9 @@ pub(crate) fn attach_port<H: RxHandler>(
         )
     })?;
     let data = Arc::into_raw(handler).cast_mut().cast::<c_void>();
+    let handler_fn = Some(rx_trampoline::<H> as unsafe extern "C" fn(_) -> _);
     // SAFETY: RTNL held; the trampoline matches `H`, whose `Arc` `data` is.
-    let err =
-        unsafe { sys::netdev_rx_handler_register(dev.as_ptr(), Some(rx_trampoline::<H>), data) };
+    let err = unsafe { sys::netdev_rx_handler_register(dev.as_ptr(), handler_fn, data) };
     if err != 0 {
         // SAFETY: Not registered, so the `Arc` is still ours to release.
         drop(unsafe { Arc::from_raw(data.cast::<H>()) });
@@ -313,8 +315,8 @@ pub(crate) fn create_internal<H: InternalDevHandler>(
 ) -> Result<NetDevice> {
     let ops: &'static sys::ovs_rs_internal_ops = &InternalOps::<H>::OPS;
     let data = Arc::into_raw(handler).cast_mut().cast::<c_void>();
-    // SAFETY: `net` is live; `name` is a C string; `ops` is static; `data` is an `Arc<H>`
-    // handed to the device on success.
+    // `data` is an `Arc<H>` handed to the device on success.
+    // SAFETY: `net` is live; `name` is a C string; `ops` is static.
     let dev = unsafe {
         sys::ovs_rs_internal_dev_create(
             net.as_ptr(),
@@ -341,8 +343,8 @@ pub(crate) fn create_internal<H: InternalDevHandler>(
 /// Unregisters `dev` (an internal device we created). Needs RTNL; the device is freed,
 /// and its handler released, once its last reference goes.
 pub(crate) fn unregister(dev: &NetDevice, _rtnl: &Rtnl) {
-    // SAFETY: RTNL held; `dev` is held and registered (or already unregistering, which the
-    // caller excludes by checking `is_unregistering`).
+    // Callers exclude devices already unregistering (`is_unregistering`).
+    // SAFETY: RTNL held; `dev` is held and registered.
     unsafe { sys::unregister_netdevice_queue(dev.as_ptr(), core::ptr::null_mut()) };
 }
 

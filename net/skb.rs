@@ -135,8 +135,8 @@ impl SkBuff {
 
     /// A clone sharing the data (for all but the last output); `None` without memory.
     pub(crate) fn clone_atomic(&self) -> Option<Self> {
-        // SAFETY: Valid skb; the clone is a new skb we own. Writers unshare first
-        // (`writable`), so sharing the data is safe.
+        // Writers unshare first (`writable`), so sharing the data is safe.
+        // SAFETY: Valid skb; the clone is a new skb we own.
         let p = unsafe { sys::ovs_rs_skb_clone(self.as_ptr()) };
         // INVARIANT: a new skb owned by us.
         NonNull::new(p).map(|ptr| Self { ptr })

@@ -39,8 +39,8 @@ pub(crate) struct OvsLock {
 
 /// Takes the OVS mutex. Sleeps: process context only.
 pub(crate) fn ovs_lock() -> OvsLock {
-    // SAFETY: Process context (callers are genetlink handlers, work items and module
-    // init/exit); the shim's mutex is statically initialised.
+    // Callers are genetlink handlers, work items and module init/exit.
+    // SAFETY: Process context; the shim's mutex is statically initialised.
     unsafe { sys::ovs_rs_lock() };
     OvsLock {
         _not_send: PhantomData,
@@ -105,14 +105,15 @@ impl<T> OvsCell<T> {
     }
 
     pub(crate) fn get<'a>(&'a self, _lock: &'a OvsLock) -> &'a T {
-        // SAFETY: The lock is held; a `&mut` from `get_mut` would need `&mut` of the same
-        // unique lock, which the shared borrow here excludes.
+        // A `&mut` from `get_mut` would need `&mut` of the same unique lock.
+        // SAFETY: The lock is held and shared-borrowed, excluding `get_mut`.
         unsafe { &*self.0.get() }
     }
 
     pub(crate) fn get_mut<'a>(&'a self, _lock: &'a mut OvsLock) -> &'a mut T {
-        // SAFETY: The lock is held and mutably borrowed for `'a`, so no other reference
-        // from this cell (or any other) obtained through it can be live.
+        // No other reference obtained through the lock can be live while it is mutably
+        // borrowed.
+        // SAFETY: The lock is held and mutably borrowed for `'a`.
         unsafe { &mut *self.0.get() }
     }
 }
@@ -278,8 +279,8 @@ impl<T: Send + 'static> RcuList<T> {
         let mut link = &self.head;
         loop {
             let cur = link.load(Ordering::Relaxed);
-            // SAFETY: Reachable nodes are live (type invariant); the writer lock excludes
-            // concurrent unlinking.
+            // The writer lock excludes concurrent unlinking.
+            // SAFETY: Reachable nodes are live (type invariant).
             let Some(node) = (unsafe { cur.as_ref() }) else {
                 return false;
             };
@@ -301,8 +302,8 @@ impl<T: Send + 'static> Drop for RcuList<T> {
     fn drop(&mut self) {
         let mut cur = *self.head.get_mut();
         while let Some(node) = NonNull::new(cur) {
-            // SAFETY: Owned by the list (type invariant); read its link before handing it
-            // over.
+            // Its link is read before the node is handed over.
+            // SAFETY: Owned by the list (type invariant).
             cur = unsafe { node.as_ref() }.next.load(Ordering::Relaxed);
             defer_free(node);
         }
@@ -319,8 +320,8 @@ impl<'a, T: Send + 'static> Iterator for RcuListIter<'a, T> {
 
     fn next(&mut self) -> Option<&'a T> {
         // Nodes stay valid for the read section `'a` that created this iterator.
-        // SAFETY: Null or a live node of the list (or one unlinked less than a grace
-        // period ago).
+        // Or a node unlinked less than a grace period ago, still valid.
+        // SAFETY: Null or a live node of the list.
         let node = unsafe { self.next.as_ref() }?;
         self.next = node.next.load(Ordering::Acquire);
         Some(&node.value)
