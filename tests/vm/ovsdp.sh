@@ -6,7 +6,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 OVSDP=${OVSDP:-$REPO/tools/ovsdp/target/release/ovsdp}
-OVSDP_TESTS="ovsdp_differential ovsdp_monitor_miss ovsdp_execute"
+OVSDP_TESTS=${OVSDP_TESTS:-"ovsdp_differential ovsdp_monitor_miss ovsdp_execute rmmod_with_live_datapath netns_exit_destroys_datapath"}
 work=$(mktemp -d)
 
 load_target() { # load_target upstream|ours
@@ -135,6 +135,52 @@ test_ovsdp_execute() {
 	unload_ours
 	[ $rc -eq 0 ] || { cat "$work/tcpdump.err"; return 1; }
 	tcpdump -n -r "$work/x1.pcap" 2>/dev/null | tee /dev/stderr | grep -q 'Request who-has 10.9.0.1 tell 10.9.0.9'
+}
+
+# rmmod while a datapath with netdev and internal ports and flows forwards traffic: the
+# module goes cleanly, the ports' devices are released (no master, no OVS flag) and the
+# datapath's own devices are gone. run.sh's kmemleak and kernel-log checks cover the rest.
+test_rmmod_with_live_datapath() {
+	load_target ours || return 1
+	"$OVSDP" add-dp live0 || return 1
+	make_ports
+	"$OVSDP" add-if live0 x0 && "$OVSDP" add-if live0 y0 && "$OVSDP" add-if live0 live-i,type=internal ||
+		return 1
+	"$OVSDP" add-flow live0 "in_port(1),eth(),eth_type(0x0806),arp()" 2 &&
+		"$OVSDP" add-flow live0 "in_port(2),eth(),eth_type(0x0806),arp()" 1 &&
+		"$OVSDP" add-flow live0 "in_port(1),eth(),eth_type(0x0800),ipv4()" 2 &&
+		"$OVSDP" add-flow live0 "in_port(2),eth(),eth_type(0x0800),ipv4()" 1 || return 1
+	ip netns exec nsx ping -c 200 -i 0.01 -q 10.9.0.2 >/dev/null &
+	local ping=$!
+	sleep 1
+	rmmod openvswitch_rs || { kill $ping; return 1; }
+	wait $ping
+	local bad=0
+	ip link show live0 >/dev/null 2>&1 && { echo "live0 still exists"; bad=1; }
+	ip link show live-i >/dev/null 2>&1 && { echo "live-i still exists"; bad=1; }
+	ip -d link show x0 | grep -q master && { echo "x0 still has a master"; bad=1; }
+	ip link del x0 || bad=1
+	drop_ports
+	return $bad
+}
+
+# A namespace holding a datapath and a port goes away: the datapath goes with it.
+test_netns_exit_destroys_datapath() {
+	load_target ours || return 1
+	ip netns add nsdp
+	ip -n nsdp link add n0 type veth peer name n1
+	ip -n nsdp link set n0 up
+	ip netns exec nsdp "$OVSDP" add-dp nsd0 || return 1
+	ip netns exec nsdp "$OVSDP" add-if nsd0 n0 || return 1
+	ip netns exec nsdp "$OVSDP" add-flow nsd0 "in_port(1),eth(),eth_type(0x0800),ipv4()" drop || return 1
+	"$OVSDP" add-dp root0 || return 1
+	ip netns del nsdp
+	sleep 2
+	# The initial namespace's datapath is untouched, and the module unloads.
+	"$OVSDP" dump-dps | grep -q root0 || { echo "root0 is gone"; return 1; }
+	"$OVSDP" dump-dps | grep -q nsd0 && { echo "nsd0 visible from the initial netns"; return 1; }
+	"$OVSDP" del-dp root0 || return 1
+	unload_ours
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
