@@ -86,7 +86,9 @@ impl Exec<'_> {
                     });
                     let pid = u.pid;
                     let kind = Kind::Action { userdata, actions };
-                    let sent = upcall::send(self.dp, packet, key, kind, pid).is_ok();
+                    // A pending truncate applies to this upcall, and is then spent.
+                    let cut_to = self.cutlen.take();
+                    let sent = upcall::send(self.dp, packet, key, kind, pid, cut_to).is_ok();
                     let in_port = key.u32_at(kf::IN_PORT);
                     self.dp.count_upcall(in_port, pid, sent, self.rcu);
                 }

@@ -178,7 +178,7 @@ impl Datapath {
         let Some(flow) = lookup.flow else {
             self.stats.add(stat::MISSED, 1);
             let pid = self.miss_pid(in_port, &skb, &rcu);
-            let sent = upcall::send(self, &skb, key, upcall::Kind::Miss, pid).is_ok();
+            let sent = upcall::send(self, &skb, key, upcall::Kind::Miss, pid, None).is_ok();
             self.count_upcall(in_port, pid, sent, &rcu);
             skb.consume();
             return;

@@ -31,8 +31,16 @@ pub(crate) enum Kind<'a> {
 }
 
 /// Sends `skb` (copied; the caller keeps it) with `key` to netlink port `pid` in the
-/// datapath's namespace. Any failure is an upcall lost, which the caller counts.
-pub(crate) fn send(dp: &Datapath, skb: &SkBuff, key: &FlowKey, kind: Kind<'_>, pid: u32) -> Result {
+/// datapath's namespace, at most `cut_to` bytes of it (a pending truncate). Any failure is
+/// an upcall lost, which the caller counts.
+pub(crate) fn send(
+    dp: &Datapath,
+    skb: &SkBuff,
+    key: &FlowKey,
+    kind: Kind<'_>,
+    pid: u32,
+    cut_to: Option<usize>,
+) -> Result {
     if pid == 0 {
         // Nobody listens (upstream's -ENOTCONN).
         return Err(errno_to_error(Errno::ENOTCONN));
@@ -41,11 +49,15 @@ pub(crate) fn send(dp: &Datapath, skb: &SkBuff, key: &FlowKey, kind: Kind<'_>, p
         Kind::Miss => (packet_cmd::MISS, None, None),
         Kind::Action { userdata, actions } => (packet_cmd::ACTION, userdata, actions),
     };
+    // A tag kept out of band goes back into the frame userspace sees.
+    let tagged = skb.clone_vlan_inside()?;
+    let skb = tagged.as_ref().unwrap_or(skb);
     let len = skb.len();
+    let sent = cut_to.map_or(len, |c| c.min(len));
     let extra = userdata.map_or(0, |u| u.len() + 8) + if actions.is_some() { 4096 } else { 0 };
     let mut msg = Message::new(
         &packet::HANDLE,
-        UPCALL_OVERHEAD + extra + len,
+        UPCALL_OVERHEAD + extra + sent,
         true,
         cmd,
         dp.ifindex(),
@@ -57,7 +69,7 @@ pub(crate) fn send(dp: &Datapath, skb: &SkBuff, key: &FlowKey, kind: Kind<'_>, p
         actions,
         mru: 0,
         packet_len: len as u32,
-        sent_len: len as u32,
+        sent_len: sent as u32,
         hash: PacketHash {
             hash: meta.hash,
             sw: false,
@@ -66,6 +78,6 @@ pub(crate) fn send(dp: &Datapath, skb: &SkBuff, key: &FlowKey, kind: Kind<'_>, p
         .to_attr(),
     };
     msg.put_attrs(|w| put_upcall_attrs(w, &up))?;
-    msg.put_packet(crate::genetlink::uapi::packet_attr::PACKET, skb, len)?;
+    msg.put_packet(crate::genetlink::uapi::packet_attr::PACKET, skb, sent)?;
     msg.unicast(dp.net, pid)
 }

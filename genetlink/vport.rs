@@ -78,6 +78,9 @@ fn fill(v: &Vport, r: &impl RcuReader, w: &mut AttrWriter<'_>) -> Result<(), Err
     w.put_u32(vport_attr::TYPE, v.kind.uapi())?;
     w.put_string(vport_attr::NAME, v.name().to_str().unwrap_or(""))?;
     w.put_u32(vport_attr::IFINDEX, v.dev.ifindex() as u32)?;
+    if let Some(id) = v.dev.peer_netns_id(v.dp.net) {
+        w.put_u32(vport_attr::NETNSID, id as u32)?;
+    }
     let s = v.dev.stats();
     // The device's own counters, as upstream's `ovs_vport_get_stats`.
     let stats = VportStats {

@@ -111,6 +111,14 @@ impl NetDevice {
         unsafe { sys::ovs_rs_dev_is_unregistering(self.as_ptr()) }
     }
 
+    /// The id of this device's namespace as seen from `net`, or `None` if it is `net`
+    /// (`peernet2id_alloc`, for `OVS_VPORT_ATTR_NETNSID`).
+    pub(crate) fn peer_netns_id(&self, net: NetNs) -> Option<i32> {
+        // SAFETY: The device is held; `net` is live.
+        let id = unsafe { sys::ovs_rs_dev_peernet_id(net.as_ptr(), self.as_ptr()) };
+        (id >= 0).then_some(id)
+    }
+
     /// `rtnl_link_stats64`, in `struct ovs_vport_stats` order: rx/tx packets, rx/tx bytes,
     /// rx/tx errors, rx/tx dropped.
     pub(crate) fn stats(&self) -> [u64; 8] {

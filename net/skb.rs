@@ -142,6 +142,21 @@ impl SkBuff {
         NonNull::new(p).map(|ptr| Self { ptr })
     }
 
+    /// For an upcall: a clone with an out-of-band VLAN tag put back inside the frame, or
+    /// `None` if the packet has no such tag. `Err` without memory.
+    pub(crate) fn clone_vlan_inside(&self) -> Result<Option<Self>> {
+        // SAFETY: Valid skb.
+        if !unsafe { sys::ovs_rs_skb_vlan_present(self.as_ptr()) } {
+            return Ok(None);
+        }
+        // SAFETY: Valid skb; the result is a new skb we own, or null.
+        let p = unsafe { sys::ovs_rs_skb_clone_vlan_inside(self.as_ptr()) };
+        // INVARIANT: a new skb owned by us, data at the MAC header.
+        Ok(Some(Self {
+            ptr: NonNull::new(p).ok_or(ENOMEM)?,
+        }))
+    }
+
     /// Sends the packet out of an Ethernet device (over-MTU packets are dropped).
     pub(crate) fn xmit(self, dev: &NetDevice) {
         // SAFETY: `dev` is held; the skb's ownership passes to the shim.

@@ -742,3 +742,35 @@ void ovs_rs_skb_clear_hash(struct sk_buff *skb)
 {
 	skb_clear_hash(skb);
 }
+
+/*
+ * For an upcall of a packet whose VLAN tag the stack keeps out of band: a clone with the
+ * tag back inside the frame (upstream's queue_userspace_packet()). NULL without memory.
+ */
+struct sk_buff *ovs_rs_skb_clone_vlan_inside(struct sk_buff *skb)
+{
+	struct sk_buff *nskb = skb_clone(skb, GFP_ATOMIC);
+
+	if (!nskb)
+		return NULL;
+	return __vlan_hwaccel_push_inside(nskb);
+}
+
+bool ovs_rs_skb_vlan_present(const struct sk_buff *skb)
+{
+	return skb_vlan_tag_present(skb);
+}
+
+/* The id of @dev's namespace as seen from @net, or -1 if it is @net itself. */
+int ovs_rs_dev_peernet_id(struct net *net, struct net_device *dev)
+{
+	struct net *dev_ns;
+	int id = -1;
+
+	rcu_read_lock();
+	dev_ns = dev_net_rcu(dev);
+	if (!net_eq(net, dev_ns))
+		id = peernet2id_alloc(net, dev_ns, GFP_ATOMIC);
+	rcu_read_unlock();
+	return id;
+}

@@ -145,5 +145,8 @@ bool ovs_rs_genl_must_notify(const struct genl_info *info);
 void ovs_rs_skb_clear_hash(struct sk_buff *skb);
 const void *ovs_rs_cb_attrs(const struct netlink_callback *cb, unsigned int hdrsize,
 			    unsigned int *len);
+struct sk_buff *ovs_rs_skb_clone_vlan_inside(struct sk_buff *skb);
+bool ovs_rs_skb_vlan_present(const struct sk_buff *skb);
+int ovs_rs_dev_peernet_id(struct net *net, struct net_device *dev);
 
 #endif

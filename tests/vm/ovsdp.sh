@@ -6,7 +6,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 OVSDP=${OVSDP:-$REPO/tools/ovsdp/target/release/ovsdp}
-OVSDP_TESTS=${OVSDP_TESTS:-"ovsdp_differential ovsdp_monitor_miss ovsdp_execute rmmod_with_live_datapath netns_exit_destroys_datapath"}
+OVSDP_TESTS=${OVSDP_TESTS:-"ovsdp_differential ovsdp_monitor_miss ovsdp_execute userspace_upcall_vlan_and_trunc rmmod_with_live_datapath netns_exit_destroys_datapath"}
 work=$(mktemp -d)
 
 load_target() { # load_target upstream|ours
@@ -135,6 +135,33 @@ test_ovsdp_execute() {
 	unload_ours
 	[ $rc -eq 0 ] || { cat "$work/tcpdump.err"; return 1; }
 	tcpdump -n -r "$work/x1.pcap" 2>/dev/null | tee /dev/stderr | grep -q 'Request who-has 10.9.0.1 tell 10.9.0.9'
+}
+
+# Userspace actions: the first after push_vlan carries the tag inside the frame (the stack
+# keeps it out of band), the second after trunc(20) carries 20 bytes.
+test_userspace_upcall_vlan_and_trunc() {
+	load_target ours || return 1
+	"$OVSDP" add-dp u0 || return 1
+	make_ports
+	"$OVSDP" add-if u0 x0 || return 1
+	"$OVSDP" monitor u0 > "$work/umon.out" 2>&1 &
+	local mon=$! i pid
+	for i in $(seq 50); do grep -q monitoring "$work/umon.out" && break; sleep 0.2; done
+	pid=$(sed -n 's/.*(upcall pid \([0-9]*\)).*/\1/p' "$work/umon.out")
+	"$OVSDP" add-flow u0 "in_port(1),eth(),eth_type(0x0806),arp()" \
+		"push_vlan(vid=10,pcp=0),userspace(pid=$pid),pop_vlan,trunc(20),userspace(pid=$pid)" ||
+		{ kill $mon; return 1; }
+	ip netns exec nsx ping -c 1 -W 1 10.9.0.2 >/dev/null
+	for i in $(seq 50); do [ "$(grep -c 'upcall action' "$work/umon.out")" -ge 2 ] && break; sleep 0.2; done
+	kill -INT $mon; wait $mon
+	"$OVSDP" del-dp u0
+	drop_ports
+	unload_ours
+	cat "$work/umon.out"
+	# 42-byte ARP + 4-byte tag, with 8100 000a after the MAC addresses.
+	grep -A1 'upcall action' "$work/umon.out" | grep -qE '^  [0-9a-f]{24}8100000a0806' ||
+		{ echo "no tagged upcall"; return 1; }
+	grep -q 'upcall action: .*, len 20$' "$work/umon.out" || { echo "no 20-byte upcall"; return 1; }
 }
 
 # rmmod while a datapath with netdev and internal ports and flows forwards traffic: the
