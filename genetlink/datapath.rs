@@ -19,6 +19,7 @@ use super::uapi::{dp_attr, dp_cmd, dp_feature, IFNAMSIZ, MASKS_CACHE_SIZE_MAX};
 use super::uapi::{
     OVS_DATAPATH_FAMILY, OVS_DATAPATH_MCGROUP, OVS_DATAPATH_VERSION, OVS_HEADER_LEN,
 };
+use super::vport_attrs::UpcallPids;
 use crate::datapath::{self, stat, Datapath, NewDatapath};
 use crate::flow::table::FlowTable;
 use crate::net::genl::{errno_to_error, DoIt, Dump, DumpCursor, DumpSkb, FamilyHandle};
@@ -149,11 +150,7 @@ fn per_cpu_pids(req: &Request<'_>) -> Result<Option<RcuBox<KVec<u32>>>> {
             Some(dp_attr::PER_CPU_PIDS),
         )));
     }
-    let mut pids = KVec::with_capacity(raw.len() / 4, GFP_KERNEL)?;
-    for c in raw.chunks_exact(4) {
-        pids.push(u32::from_ne_bytes([c[0], c[1], c[2], c[3]]), GFP_KERNEL)?;
-    }
-    Ok(Some(RcuBox::new(pids, GFP_KERNEL)?))
+    Ok(Some(super::pid_list(UpcallPids(raw))?))
 }
 
 /// What a NEW or SET changes, allocated before the OVS mutex is taken.

@@ -34,6 +34,17 @@ pub(crate) mod vport;
 use kernel::prelude::*;
 
 use crate::net::genl::Registration;
+use crate::net::sync::RcuBox;
+use vport_attrs::UpcallPids;
+
+/// Copies a checked array of netlink port ids into the form datapaths and vports publish.
+fn pid_list(pids: UpcallPids<'_>) -> Result<RcuBox<KVec<u32>>> {
+    let mut list = KVec::with_capacity(pids.len(), GFP_KERNEL)?;
+    for p in pids.iter() {
+        list.push(p, GFP_KERNEL)?;
+    }
+    RcuBox::new(list, GFP_KERNEL)
+}
 
 /// The registered families; dropping this unregisters them, in reverse order.
 pub(crate) struct Families {

@@ -145,11 +145,7 @@ fn pids_from(
     raw: super::vport_attrs::UpcallPids<'_>,
 ) -> Result<RcuBox<KVec<u32>>> {
     raw.validate(nr_cpu_ids()).map_err(|r| req.reject(r))?;
-    let mut pids = KVec::with_capacity(raw.len(), GFP_KERNEL)?;
-    for p in raw.iter() {
-        pids.push(p, GFP_KERNEL)?;
-    }
-    Ok(RcuBox::new(pids, GFP_KERNEL)?)
+    super::pid_list(raw)
 }
 
 /// `OVS_VPORT_CMD_NEW`.
