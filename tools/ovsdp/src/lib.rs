@@ -11,6 +11,7 @@
 
 pub mod actions;
 pub mod attr;
+pub mod batch;
 pub mod dpctl;
 pub mod dpif;
 pub mod json;

@@ -306,6 +306,20 @@ impl Nl {
         }
     }
 
+    /// Sends one request with NLM_F_ACK without waiting for the answer
+    /// (pipelined batches); returns its sequence number.
+    pub fn send_request(
+        &mut self,
+        fam: &Family,
+        extra_flags: u16,
+        body: OvsPayload,
+    ) -> Result<u32, Error> {
+        let seq = self.next_seq();
+        let buf = encode(fam.id, NLM_F_REQUEST | NLM_F_ACK | extra_flags, seq, body);
+        self.sock.send(&buf, 0)?;
+        Ok(seq)
+    }
+
     /// Receives the next datagram and decodes it (monitor).
     pub fn recv(&mut self) -> Result<Vec<Reply>, Error> {
         let (data, _) = self.sock.recv_from_full()?;
