@@ -1032,6 +1032,13 @@ fn monitor(o: &Opts, dpn: &str) -> Result<(), Fail> {
         .count
         .map(|s| std::time::Instant::now() + std::time::Duration::from_secs_f64(s));
     let (mut upcalls, mut overruns) = (0u64, 0u64);
+    // Counting mode also reports the datapath's missed/lost deltas over the same window.
+    let stats_now = |d: &mut Dpif| d.dp_get(&dp.name).ok().and_then(|x| x.stats);
+    let stats0 = if deadline.is_some() {
+        stats_now(&mut d)
+    } else {
+        None
+    };
     if !o.json && deadline.is_none() {
         out(&format!(
             "monitoring system@{} (upcall pid {}), ^C to stop\n",
@@ -1175,6 +1182,10 @@ fn monitor(o: &Opts, dpn: &str) -> Result<(), Fail> {
         }
     }
     if let Some(s) = o.count {
+        let (missed, lost) = match (stats0, stats_now(&mut d)) {
+            (Some(a), Some(b)) => (b[1].wrapping_sub(a[1]), b[2].wrapping_sub(a[2])),
+            _ => (0, 0),
+        };
         if o.json {
             out(&format!(
                 "{}\n",
@@ -1182,12 +1193,14 @@ fn monitor(o: &Opts, dpn: &str) -> Result<(), Fail> {
                     ("upcalls", J::U(upcalls)),
                     ("seconds", J::s(format!("{s}"))),
                     ("socket_overruns", J::U(overruns)),
+                    ("missed", J::U(missed)),
+                    ("lost", J::U(lost)),
                 ])
                 .dump()
             ));
         } else {
             out(&format!(
-                "upcalls: {upcalls} in {s} s, socket overruns: {overruns}\n"
+                "upcalls: {upcalls} in {s} s, socket overruns: {overruns}, missed: {missed}, lost: {lost}\n"
             ));
         }
     }
