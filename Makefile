@@ -61,5 +61,12 @@ selftest-upstream: kernel
 selftest: module
 	@FLAVOUR=$(FLAVOUR) scripts/selftest both
 
+# Benchmarks against openvswitch.ko, the bridge and a tc redirect, on the plain kernel
+# (bench/README.md). QUICK=1: the short smoke version. Wrap in `heavy` (one VM at a time).
+.PHONY: bench
+bench: ovsdp
+	@$(MAKE) -s FLAVOUR=plain module
+	@QUICK=$(QUICK) scripts/bench
+
 clean:
 	rm -rf build tests/host/target
