@@ -11,7 +11,7 @@ expect() { # expect pass|fail NAME LOG
 	if [ "$got" = "$want" ]; then echo "ok $n dmesg_check_$name"; else echo "not ok $n dmesg_check_$name (got $got)"; failed=$((failed + 1)); fi
 }
 echo "TAP version 13"
-echo "1..8"
+echo "1..10"
 expect pass clean_log "[    1.0] openvswitch_rs: Open vSwitch switching datapath (Rust)
 [    2.0] IPv6: ADDRCONF(NETDEV_CHANGE): veth0: link becomes ready"
 expect fail warn_on "[    3.1] ------------[ cut here ]------------
@@ -23,4 +23,6 @@ expect fail rcu "[    6.0] =============================
 expect fail atomic_sleep "[    7.0] BUG: sleeping function called from invalid context at mm/slab.h:1"
 expect fail kmemleak "unreferenced object 0xffff888004a3c000 (size 64):"
 expect fail oops "[    8.0] Oops: general protection fault, probably for non-canonical address"
+expect fail netdev_ref "[    9.0] unregister_netdevice: waiting for chs0 to become free. Usage count = 2"
+expect fail hung_task "[   10.0] INFO: task rmmod:311 blocked for more than 122 seconds."
 [ $failed -eq 0 ]
