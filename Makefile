@@ -6,6 +6,9 @@
 #   make check      every test: host crate, then the VM suites; ends "N passed, N failed"
 #   make check-fast host tests plus one VM smoke boot (the inner loop)
 #   make selftest-upstream   upstream's kselftest against upstream openvswitch.ko
+#   make bench      benchmarks beside openvswitch.ko, the bridge and a tc redirect (QUICK=1)
+#   make stress     reliability suites R2-R5, long, against ours and openvswitch.ko
+#   make fuzz-host  cargo-fuzz targets over the pure core (R6)
 #
 # FLAVOUR=debug (default: KASAN, lockdep, kmemleak) or FLAVOUR=plain (benchmarks).
 
@@ -67,6 +70,16 @@ selftest: module
 bench: ovsdp
 	@$(MAKE) -s FLAVOUR=plain module
 	@QUICK=$(QUICK) scripts/bench
+
+# The reliability suites R2-R5 (tests/reliability/README.md), long budgets, against ours and
+# openvswitch.ko in one debug-kernel boot; prints the summary table. SEED=, SUITES= replay/pick.
+.PHONY: stress fuzz-host
+stress: module ovsdp
+	@scripts/stress long
+
+# R6: cargo-fuzz over the pure core, FUZZ_SECONDS per target (default 60).
+fuzz-host: setup
+	@scripts/fuzz-host $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build tests/host/target
