@@ -139,10 +139,12 @@ fn parse_vlans_and_type(
             key.set_be16(tci_f, tci | VLAN_TAG_PRESENT);
         }
     }
-    // In-frame tags fill the remaining slots; a third tag stays as the ethertype.
+    // In-frame tags fill the remaining slots; a third tag stays as the ethertype. Like
+    // upstream's `parse_vlan_tag()`, a tag counts only with the EtherType after it: a tag
+    // cut short stays as the ethertype too.
     for (tpid_f, tci_f) in slots {
-        match (p.be16(*off), p.be16(*off + 2)) {
-            (Some(tpid), Some(tci)) if is_vlan(tpid) => {
+        match (p.be16(*off), p.be16(*off + 2), p.be16(*off + 4)) {
+            (Some(tpid), Some(tci), Some(_)) if is_vlan(tpid) => {
                 key.set_be16(tpid_f, tpid);
                 key.set_be16(tci_f, tci | VLAN_TAG_PRESENT);
                 *off += 4;
@@ -152,7 +154,7 @@ fn parse_vlans_and_type(
     }
 
     let Some(proto) = p.be16(*off) else {
-        // A tag header cut short: upstream stops with no ethertype.
+        // Not reached: `ETH_HLEN` and every tag taken leave two bytes for the ethertype.
         return (0, p.0.len());
     };
     *off += 2;
