@@ -399,13 +399,13 @@ fn parse_ct(c: &mut Cursor, paren: bool) -> Result<Attr, ParseError> {
                 };
                 label = Some((v, m));
             } else if c.eat("helper=") {
-                let h = c.take_while(|b| !b", \t\r\n)".contains(&b));
+                let h = c.take_while(|b| !b", \t\r\n)\0".contains(&b));
                 if h.is_empty() || h.len() > 15 {
                     return Err(c.err_at(s, "helper name must be 1..15 characters"));
                 }
                 helper = Some(h.to_string());
             } else if c.eat("timeout=") {
-                let h = c.take_while(|b| !b", \t\r\n)".contains(&b));
+                let h = c.take_while(|b| !b", \t\r\n)\0".contains(&b));
                 if h.is_empty() || h.len() > 31 {
                     return Err(c.err_at(s, "timeout policy name must be 1..31 characters"));
                 }
