@@ -94,8 +94,13 @@ pub fn run(data: &[u8]) {
         (Err(r), _) => {
             assert_eq!(r.attr, Some(flow_attr::ACTIONS));
             assert!(
-                [Errno::EINVAL, Errno::ERANGE, Errno::EOVERFLOW, Errno::EMSGSIZE]
-                    .contains(&r.errno),
+                [
+                    Errno::EINVAL,
+                    Errno::ERANGE,
+                    Errno::EOVERFLOW,
+                    Errno::EMSGSIZE
+                ]
+                .contains(&r.errno),
                 "{r:?}"
             );
         }
@@ -129,11 +134,17 @@ fn well_formed(sink: &VecSink) {
             Action::Output { port } => assert!(port < DP_MAX_PORTS),
             Action::Userspace(u) => {
                 assert_ne!(u.pid, 0);
-                let raw = u.raw.get(&sink.arena).expect("userspace bytes in the arena");
+                let raw = u
+                    .raw
+                    .get(&sink.arena)
+                    .expect("userspace bytes in the arena");
                 if let Some(d) = u.userdata {
                     let data = d.get(&sink.arena).expect("userdata in the arena");
                     let (start, end) = (u.raw.off, u.raw.off + u.raw.len);
-                    assert!(d.off >= start && d.off + d.len <= end, "userdata outside raw");
+                    assert!(
+                        d.off >= start && d.off + d.len <= end,
+                        "userdata outside raw"
+                    );
                     assert!(data.len() <= raw.len());
                 }
             }

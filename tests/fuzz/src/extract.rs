@@ -14,7 +14,9 @@ use ovs_rs_host::flow::extract::{
     extract, PacketMeta, ETH_HLEN, ETH_P_8021AD, ETH_P_8021Q, ETH_P_802_2, ETH_P_IP, ETH_P_IPV6,
 };
 use ovs_rs_host::flow::key::{field as kf, FlowKey, VLAN_TAG_PRESENT};
-use ovs_rs_host::flow::key_nla::{parse_key, parse_match, put_key, put_mask};
+use ovs_rs_host::flow::key_nla::{
+    parse_key, parse_match, put_key, put_mask, ETH_P_MPLS_MC, ETH_P_MPLS_UC, ETH_P_NSH,
+};
 use ovs_rs_host::genetlink::uapi::DP_MAX_PORTS;
 
 pub fn run(data: &[u8]) {
@@ -67,7 +69,10 @@ pub fn run(data: &[u8]) {
     // Upstream's parse_ethertype() never returns 0 for a frame it keys.
     assert_ne!(eth_type, 0, "EtherType 0 from a {}-byte frame", frame.len());
 
-    assert!(layout.l3 >= ETH_HLEN && layout.l3 <= frame.len(), "{layout:?}");
+    assert!(
+        layout.l3 >= ETH_HLEN && layout.l3 <= frame.len(),
+        "{layout:?}"
+    );
     if let Some(l4) = layout.l4 {
         assert!(!layout.truncated_l3);
         let min = match eth_type {
@@ -106,12 +111,25 @@ fn round_trip(key: &FlowKey) {
     if is_vlan(eth_type) && (!outer || !inner) {
         return;
     }
+    // No MPLS or NSH support: their keys lack the attribute their EtherType requires, and
+    // are refused as upstream refuses such keys ("Missing key").
+    if [ETH_P_MPLS_UC, ETH_P_MPLS_MC, ETH_P_NSH].contains(&eth_type) {
+        return;
+    }
     let stream = crate::write(1024, |w| put_key(key, w)).expect("a key fits 1 KiB");
-    let m = parse_match(&stream, None)
+    let parsed = parse_key(&stream)
         .unwrap_or_else(|r| panic!("a dumped key does not parse back: {r:?}\n{stream:02x?}"));
-    assert_eq!(&m.unmasked_key, key, "key changed through netlink");
-    let parsed = parse_key(&stream).expect("parse_match took it");
-    assert_eq!(&parsed.key, key);
+    assert_eq!(&parsed.key, key, "key changed through netlink");
+    if outer && eth_type == ETH_P_802_2 {
+        // A tagged 802.2 frame dumps an empty ENCAP; the exact mask made from the key
+        // skips it as an all-zero attribute, so that mask's VLAN level is "unexpected"
+        // (upstream's `is_all_zero()` and `validate_vlan_mask_from_nlattrs()` do the same).
+        // Only flows sent with a mask can have such a key.
+        return;
+    }
+    let m = parse_match(&stream, None)
+        .unwrap_or_else(|r| panic!("a dumped key does not match exactly: {r:?}\n{stream:02x?}"));
+    assert_eq!(&m.unmasked_key, key);
     assert_eq!(parsed.key_attrs, m.key_attrs);
     if eth_type == ETH_P_802_2 {
         // Upstream's quirk: the key implies 802.2 by omitting the EtherType, so the mask

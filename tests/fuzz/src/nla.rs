@@ -47,20 +47,29 @@ fn walk(s: &[u8], depth: usize) -> bool {
             None => {
                 // Only a tail shorter than a header may be left, and only if it was not
                 // reached through an unpadded last attribute.
-                assert!(s.len().saturating_sub(off) < NLA_HDRLEN, "stopped early at {off}");
+                assert!(
+                    s.len().saturating_sub(off) < NLA_HDRLEN,
+                    "stopped early at {off}"
+                );
                 return true;
             }
             Some(Err(e)) => {
                 assert_eq!(e, Errno::EINVAL);
                 assert!(it.next().is_none(), "the iterator goes on after an error");
                 let len = usize::from(u16::from_ne_bytes([s[off], s[off + 1]]));
-                assert!(len < NLA_HDRLEN || len > s.len() - off, "bad header {len} at {off}");
+                assert!(
+                    len < NLA_HDRLEN || len > s.len() - off,
+                    "bad header {len} at {off}"
+                );
                 return false;
             }
             Some(Ok(a)) => {
                 let p = a.payload.as_ptr() as usize;
                 assert_eq!(p, base + off + NLA_HDRLEN, "payload not after its header");
-                assert!(off + NLA_HDRLEN + a.payload.len() <= s.len(), "payload past the end");
+                assert!(
+                    off + NLA_HDRLEN + a.payload.len() <= s.len(),
+                    "payload past the end"
+                );
                 assert_eq!(a.kind & !NLA_TYPE_MASK, 0, "flag bits left in the type");
                 let raw_type = u16::from_ne_bytes([s[off + 2], s[off + 3]]);
                 assert_eq!(a.kind, raw_type & NLA_TYPE_MASK);

@@ -47,7 +47,12 @@ fn ipv6(next: u8, payload: &[u8]) -> Vec<u8> {
 }
 
 fn tcp() -> Vec<u8> {
-    [&[0x04, 0xd2, 0, 80][..], &[0; 8], &[0x50, 0x12, 0xff, 0xff, 0, 0, 0, 0]].concat()
+    [
+        &[0x04, 0xd2, 0, 80][..],
+        &[0; 8],
+        &[0x50, 0x12, 0xff, 0xff, 0, 0, 0, 0],
+    ]
+    .concat()
 }
 
 fn udp() -> Vec<u8> {
@@ -67,12 +72,27 @@ fn frames() -> Vec<(&'static str, Vec<u8>)> {
     ns.extend([[0xfe, 0x80].as_slice(), &[0; 13], &[2]].concat());
     ns.extend([1, 1]);
     ns.extend(SRC);
-    let hop_frag = [&[44, 0, 1, 4, 0, 0, 0, 0][..], &[6, 0, 0, 0, 0, 0, 0, 9], &tcp()].concat();
+    let hop_frag = [
+        &[44, 0, 1, 4, 0, 0, 0, 0][..],
+        &[6, 0, 0, 0, 0, 0, 0, 9],
+        &tcp(),
+    ]
+    .concat();
     vec![
         ("tcp4", eth(&[], 0x0800, &ipv4(6, 0, &tcp()))),
         ("udp4", eth(&[], 0x0800, &ipv4(17, 0, &udp()))),
-        ("icmp4", eth(&[], 0x0800, &ipv4(1, 0, &[8, 0, 0, 0, 0, 1, 0, 1]))),
-        ("sctp4", eth(&[], 0x0800, &ipv4(132, 0, &[0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]))),
+        (
+            "icmp4",
+            eth(&[], 0x0800, &ipv4(1, 0, &[8, 0, 0, 0, 0, 1, 0, 1])),
+        ),
+        (
+            "sctp4",
+            eth(
+                &[],
+                0x0800,
+                &ipv4(132, 0, &[0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]),
+            ),
+        ),
         ("frag4", eth(&[], 0x0800, &ipv4(17, 0x2000, &udp()))),
         ("later4", eth(&[], 0x0800, &ipv4(17, 0x0010, &udp()))),
         ("tcp6", eth(&[], 0x86dd, &ipv6(6, &tcp()))),
@@ -80,8 +100,14 @@ fn frames() -> Vec<(&'static str, Vec<u8>)> {
         ("exthdr6", eth(&[], 0x86dd, &ipv6(0, &hop_frag))),
         ("arp", eth(&[], 0x0806, &arp)),
         ("vlan", eth(&[(0x8100, 10)], 0x0800, &ipv4(17, 0, &udp()))),
-        ("qinq", eth(&[(0x88a8, 5), (0x8100, 10)], 0x86dd, &ipv6(17, &udp()))),
-        ("snap", eth(&[], 40, &[0xaa, 0xaa, 3, 0, 0, 0, 0x08, 0x06, 1, 2])),
+        (
+            "qinq",
+            eth(&[(0x88a8, 5), (0x8100, 10)], 0x86dd, &ipv6(17, &udp())),
+        ),
+        (
+            "snap",
+            eth(&[], 40, &[0xaa, 0xaa, 3, 0, 0, 0, 0x08, 0x06, 1, 2]),
+        ),
         ("llc", eth(&[], 40, &[0x42, 0x42, 3, 0, 0])),
         ("tag_cut", eth(&[], 0x8100, &[0])),
     ]
@@ -89,7 +115,14 @@ fn frames() -> Vec<(&'static str, Vec<u8>)> {
 
 fn key_of(frame: &[u8]) -> FlowKey {
     let mut key = FlowKey::ZERO;
-    extract(frame, &PacketMeta { in_port: 1, ..Default::default() }, &mut key);
+    extract(
+        frame,
+        &PacketMeta {
+            in_port: 1,
+            ..Default::default()
+        },
+        &mut key,
+    );
     key
 }
 
@@ -141,13 +174,23 @@ fn write_seeds() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
     let mut nla_streams = Vec::new();
     for (name, frame) in frames() {
-        put(&root.join("extract"), name, &[[0, 1, 0, 0, 0, 0, 0, 0].as_slice(), &frame].concat());
+        put(
+            &root.join("extract"),
+            name,
+            &[[0, 1, 0, 0, 0, 0, 0, 0].as_slice(), &frame].concat(),
+        );
         let key = key_of(&frame);
         let k = write(|w| put_key(&key, w).unwrap());
-        let Ok(m) = parse_match(&k, None) else { continue };
+        let Ok(m) = parse_match(&k, None) else {
+            continue;
+        };
         let mask = write(|w| put_mask(&m.mask, &m.key, w).unwrap());
         let split = (k.len() as u16).to_le_bytes();
-        put(&root.join("key_nla"), name, &[[1, split[0], split[1]].as_slice(), &k, &mask].concat());
+        put(
+            &root.join("key_nla"),
+            name,
+            &[[1, split[0], split[1]].as_slice(), &k, &mask].concat(),
+        );
         nla_streams.push(write(|w| {
             let n = w.start_nest(flow_attr::KEY).unwrap();
             w.put_raw(&k).unwrap();
@@ -170,15 +213,24 @@ fn write_seeds() {
     nla_streams.push(write(|w| {
         w.put_string(vport_attr::NAME, "vport0").unwrap();
         w.put_u32(vport_attr::TYPE, 1).unwrap();
-        w.put(vport_attr::UPCALL_PID, &[1, 0, 0, 0, 2, 0, 0, 0]).unwrap();
+        w.put(vport_attr::UPCALL_PID, &[1, 0, 0, 0, 2, 0, 0, 0])
+            .unwrap();
     }));
     for (i, (text, key_ctl)) in ACTIONS.iter().enumerate() {
         let attrs = ovsdp::actions::parse_actions(text, None).unwrap();
         let bytes = ovsdp::attr::emit(&attrs);
-        put(&root.join("actions"), &format!("a{i:02}"), &[[*key_ctl, 0, 0x1f].as_slice(), &bytes].concat());
+        put(
+            &root.join("actions"),
+            &format!("a{i:02}"),
+            &[[*key_ctl, 0, 0x1f].as_slice(), &bytes].concat(),
+        );
     }
     for (i, s) in nla_streams.iter().enumerate() {
-        put(&root.join("nla"), &format!("n{i:02}"), &[[0xff].as_slice(), s].concat());
+        put(
+            &root.join("nla"),
+            &format!("n{i:02}"),
+            &[[0xff].as_slice(), s].concat(),
+        );
     }
     for (i, t) in TEXTS.iter().enumerate() {
         put(&root.join("ovsdp_flow"), &format!("t{i:02}"), t.as_bytes());
