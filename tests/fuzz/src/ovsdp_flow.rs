@@ -37,6 +37,11 @@ fn flow(s: &str) {
     let Ok(f) = parse_flow(s, None) else { return };
     for verbose in [false, true] {
         let p1 = print(&f, verbose);
+        if p1.contains("(bad key length") || p1.contains("(bad mask length") {
+            // The generic `keyN(..)` form takes any length; printing reports a known type
+            // of the wrong length as an error, as OVS's `check_attr_len()` does.
+            continue;
+        }
         let g = parse_flow(&p1, None)
             .unwrap_or_else(|e| panic!("{s:?} printed as {p1:?}, which fails: {e}"));
         assert_eq!(f.ufid, g.ufid, "ufid of {s:?} via {p1:?}");
