@@ -784,6 +784,8 @@ pub fn format_key_attr(
                     ds.push('/');
                     ds.push_str(&generic_hex(m));
                 }
+                // Raw bytes print in the generic form, the one that parses back.
+                return format!("key{ty}({ds})");
             }
         }
     }
