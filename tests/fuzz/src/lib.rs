@@ -12,6 +12,7 @@ pub mod extract;
 pub mod key_nla;
 pub mod nla;
 pub mod ovsdp_flow;
+pub mod rewrite;
 
 /// Every target, by the name of its binary and of its `corpus/` and `regressions/` folders.
 pub const TARGETS: &[(&str, fn(&[u8]))] = &[
@@ -20,6 +21,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("nla", nla::run),
     ("actions", actions::run),
     ("ovsdp_flow", ovsdp_flow::run),
+    ("rewrite", rewrite::run),
 ];
 
 /// Splits `n` leading control bytes off `data` (missing ones read as zero).

@@ -232,6 +232,42 @@ fn write_seeds() {
             &[[0xff].as_slice(), s].concat(),
         );
     }
+    // rewrite: control byte (key index | ip_summed << 3 | 0x20 to make checksums valid),
+    // value and mask, frame.
+    let all = |n: usize| vec![0xffu8; n];
+    let ipv4_set = [
+        [192, 168, 1, 1, 10, 0, 0, 9, 0, 0x20, 63, 0].as_slice(),
+        &all(8),
+        &[0, 0xff, 0xff, 0],
+    ]
+    .concat();
+    let ipv6_set = [
+        vec![0x20; 32],
+        vec![0, 0, 0, 5, 0, 0, 9, 0],
+        all(32),
+        vec![0, 0x0f, 0xff, 0xff, 0, 0xff, 0xff, 0],
+    ]
+    .concat();
+    let ports = [0x12, 0x34, 0x56, 0x78, 0xff, 0xff, 0xff, 0xff];
+    let eth_set = [vec![2; 12], all(12)].concat();
+    let frames: std::collections::HashMap<_, _> = frames().into_iter().collect();
+    let rewrites: [(&str, u8, &[u8], &str); 8] = [
+        ("ipv4_tcp", 3 | 0x20, &ipv4_set, "tcp4"),
+        ("ipv4_udp_complete", 3 | 2 << 3 | 0x20, &ipv4_set, "udp4"),
+        ("ipv4_udp_partial", 3 | 3 << 3, &ipv4_set, "udp4"),
+        ("ipv6_tcp_complete", 4 | 2 << 3 | 0x20, &ipv6_set, "tcp6"),
+        ("ipv6_icmp", 4 | 0x20, &ipv6_set, "ns6"),
+        ("tcp_ports", 5 | 0x20, &ports, "tcp4"),
+        ("udp_ports_zero_csum", 6 | 0x60, &ports, "udp4"),
+        ("eth_complete", 2 | 2 << 3, &eth_set, "vlan"),
+    ];
+    for (name, ctl, vm, frame) in rewrites {
+        put(
+            &root.join("rewrite"),
+            name,
+            &[[ctl].as_slice(), vm, &frames[frame]].concat(),
+        );
+    }
     for (i, t) in TEXTS.iter().enumerate() {
         put(&root.join("ovsdp_flow"), &format!("t{i:02}"), t.as_bytes());
     }
