@@ -5,9 +5,10 @@
 //! the KEY stream and the MASK stream.
 //! Invariants: the three parsers agree (a match's key parses alone to the same key and
 //! packet metadata); the match's key is its unmasked key under its mask; the port fields
-//! are in range; and the dump of a match is canonical: once a dump parses back, dumping
-//! that gives the same bytes again (the first trip may still change it, as upstream's
-//! does: a wildcarded in_port is dumped with a mask that reads back as exact).
+//! are in range; and the dump of a match settles: dumped, parsed back and dumped again
+//! (as long as each dump parses), the third dump equals the second. The first trip may
+//! change it, as upstream's does: a wildcarded in_port is dumped with a mask that reads
+//! back as exact.
 
 use ovs_rs_host::flow::key::{field as kf, mask_key, FlowKey, KeyRange};
 use ovs_rs_host::flow::key_nla::{

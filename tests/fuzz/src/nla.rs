@@ -25,7 +25,7 @@ pub fn run(data: &[u8]) {
     let ([ctl], stream) = crate::control::<1>(data);
     let well_formed = walk(stream, 0);
     if well_formed {
-        rewrite(stream);
+        write_back(stream);
     }
     writer_limits(stream, ctl);
     for a in Attrs::new(stream).flatten() {
@@ -95,7 +95,7 @@ fn attrs(s: &[u8]) -> Vec<Attr<'_>> {
 
 /// A well-formed stream written back attribute by attribute reads back the same, and is as
 /// long as the stream with its last attribute padded.
-fn rewrite(s: &[u8]) {
+fn write_back(s: &[u8]) {
     let list = attrs(s);
     let need: usize = list.iter().map(|a| nla_total_size(a.payload.len())).sum();
     let out = crate::write(need, |w| {
@@ -151,8 +151,6 @@ fn writer_limits(s: &[u8], ctl: u8) {
                     if r.is_ok() {
                         let last = attrs(&w.as_bytes()[before..]).pop().expect("just put");
                         assert_eq!(nla::nul_string(last.payload), Ok(t));
-                    }
-                    if r.is_ok() {
                         let want = nla_total_size(a.payload.len() + 1);
                         assert_eq!(w.as_bytes().len(), before + want);
                     }
@@ -184,6 +182,9 @@ fn writer_limits(s: &[u8], ctl: u8) {
             Err(e) => {
                 assert_eq!(e, Errno::EMSGSIZE);
                 assert_eq!(after, before, "a failed put wrote something");
+                if i % 5 == 0 {
+                    assert!(before + size > cap, "EMSGSIZE with room for {size} bytes");
+                }
             }
         }
     }
