@@ -42,4 +42,4 @@ for i in 1 2; do
 	ip -n $NS link set r3b$i arp off up || result_fail "link up"
 	ip link set r3a$i arp off up || result_fail "link up"
 done
-python3 "$REPO/tests/reliability/frames.py" $NS r3a1 r3b1 r3a2 r3b2 "$INJ"
+/usr/bin/python3 "$REPO/tests/reliability/frames.py" $NS r3a1 r3b1 r3a2 r3b2 "$INJ"

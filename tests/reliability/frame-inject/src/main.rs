@@ -5,7 +5,9 @@
 //! network namespace, so that each frame enters the datapath through the other end's
 //! rx_handler).
 //!
-//!   frame-inject [--mtu N] [--start I] [--print] IFNAME CLASS COUNT SEED
+//!   frame-inject [--netns NS] [--mtu N] [--start I] [--print] IFNAME CLASS COUNT SEED
+//!   frame-inject --serve [--netns NS] [--mtu N] IFNAME   (requests "CLASS COUNT SEED [START]"
+//!                                                        on stdin, one counts line each)
 //!   frame-inject --list
 //!
 //! Frame I of CLASS under SEED is a pure function of (SEED, CLASS, I, MTU): `--start I` with
@@ -774,56 +776,34 @@ fn open_packet_socket(ifname: &str) -> i32 {
     fd
 }
 
-fn main() {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut mtu = 1500usize;
-    let mut start = 0u64;
-    let mut print = false;
-    let mut pos = Vec::new();
-    while !args.is_empty() {
-        let a = args.remove(0);
-        match a.as_str() {
-            "--list" => {
-                for (name, _) in CLASSES {
-                    println!("{name}");
-                }
-                println!("# base frames: {}", BASE_NAMES.join(" "));
-                return;
-            }
-            "--mtu" | "--start" if !args.is_empty() => {
-                let v = args.remove(0);
-                let n: u64 = v.parse().unwrap_or_else(|_| die(&format!("bad {a} {v}")));
-                if a == "--mtu" {
-                    mtu = n as usize;
-                } else {
-                    start = n;
-                }
-            }
-            "--print" => print = true,
-            _ => pos.push(a),
-        }
+fn enter_netns(name: &str) {
+    let path = format!("/run/netns/{name}");
+    let f = std::fs::File::open(&path).unwrap_or_else(|e| die(&format!("{path}: {e}")));
+    use std::os::fd::AsRawFd;
+    // SAFETY: f is an open namespace file for the duration of the call.
+    if unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) } < 0 {
+        die(&format!("setns {path}: {}", std::io::Error::last_os_error()));
     }
-    if pos.len() != 4 {
-        die("usage: frame-inject [--mtu N] [--start I] [--print] IFNAME CLASS COUNT SEED");
-    }
-    let (ifname, class) = (&pos[0], &pos[1]);
-    let count: u64 = pos[2].parse().unwrap_or_else(|_| die("bad COUNT"));
-    let seed: u64 = pos[3].parse().unwrap_or_else(|_| die("bad SEED"));
-    let (ci, gen) = CLASSES
+}
+
+/// Generates (and, with a socket, sends) frames start..start+count of a class; prints the
+/// counts line.
+fn run(out: &mut impl Write, fd: i32, ctx: &Ctx, class: &str, start: u64, count: u64, seed: u64,
+       print: bool) -> bool {
+    let Some((ci, gen)) = CLASSES
         .iter()
         .enumerate()
-        .find(|(_, (n, _))| n == class)
+        .find(|(_, (n, _))| *n == class)
         .map(|(i, (_, g))| (i, *g))
-        .unwrap_or_else(|| die(&format!("unknown class {class} (see --list)")));
-    let ctx = Ctx::new(mtu.max(1500));
-    let fd = if ifname == "-" { -1 } else { open_packet_socket(ifname) };
-    let out = std::io::stdout();
-    let mut out = out.lock();
+    else {
+        let _ = writeln!(out, "error unknown class {class} (see --list)");
+        return false;
+    };
     let (mut ok, mut einval, mut emsgsize, mut other, mut bytes) = (0u64, 0u64, 0u64, 0u64, 0u64);
     let t0 = Instant::now();
     for i in start..start + count {
         let mut r = Rng::new(seed, ci, i);
-        let f = gen(&mut r, &ctx, i);
+        let f = gen(&mut r, ctx, i);
         if print {
             let hex: String = f.iter().map(|b| format!("{b:02x}")).collect();
             let _ = writeln!(out, "{class} {i} {} {hex}", f.len());
@@ -852,4 +832,68 @@ fn main() {
     let us = t0.elapsed().as_micros();
     let _ = writeln!(out, "class={class} sent={count} ok={ok} einval={einval} emsgsize={emsgsize} \
                            other={other} bytes={bytes} usecs={us}");
+    let _ = out.flush();
+    true
+}
+
+fn num(v: &str, what: &str) -> u64 {
+    v.parse().unwrap_or_else(|_| die(&format!("bad {what} {v}")))
+}
+
+fn main() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut mtu = 1500usize;
+    let mut start = 0u64;
+    let mut print = false;
+    let mut serve = false;
+    let mut pos = Vec::new();
+    while !args.is_empty() {
+        let a = args.remove(0);
+        match a.as_str() {
+            "--list" => {
+                for (name, _) in CLASSES {
+                    println!("{name}");
+                }
+                println!("# base frames: {}", BASE_NAMES.join(" "));
+                return;
+            }
+            "--mtu" if !args.is_empty() => mtu = num(&args.remove(0), "--mtu") as usize,
+            "--start" if !args.is_empty() => start = num(&args.remove(0), "--start"),
+            "--netns" if !args.is_empty() => enter_netns(&args.remove(0)),
+            "--print" => print = true,
+            "--serve" => serve = true,
+            _ => pos.push(a),
+        }
+    }
+    let ctx = Ctx::new(mtu.max(1500));
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    if serve {
+        // One request per stdin line: "CLASS COUNT SEED [START]"; one counts line each.
+        if pos.len() != 1 {
+            die("usage: frame-inject --serve [--netns NS] [--mtu N] IFNAME");
+        }
+        let fd = open_packet_socket(&pos[0]);
+        for line in std::io::stdin().lines() {
+            let line = line.unwrap_or_default();
+            let w: Vec<&str> = line.split_whitespace().collect();
+            if w.len() < 3 {
+                let _ = writeln!(out, "error bad request {line:?}");
+                let _ = out.flush();
+                continue;
+            }
+            let st = w.get(3).map_or(0, |v| num(v, "START"));
+            run(&mut out, fd, &ctx, w[0], st, num(w[1], "COUNT"), num(w[2], "SEED"), false);
+        }
+        return;
+    }
+    if pos.len() != 4 {
+        die("usage: frame-inject [--netns NS] [--mtu N] [--start I] [--print] IFNAME CLASS COUNT SEED\n\
+             \x20      frame-inject --serve [--netns NS] [--mtu N] IFNAME\n\
+             \x20      frame-inject --list");
+    }
+    let fd = if pos[0] == "-" { -1 } else { open_packet_socket(&pos[0]) };
+    if !run(&mut out, fd, &ctx, &pos[1], start, num(&pos[2], "COUNT"), num(&pos[3], "SEED"), print) {
+        std::process::exit(2);
+    }
 }
