@@ -6,3 +6,5 @@ set -e
 here=$(cd "$(dirname "$0")" && pwd)
 # R3: the frame generator/injector (frames.sh).
 cargo build --release --offline --quiet --manifest-path "$here/frame-inject/Cargo.toml"
+# R2: the generic-netlink fuzzer (genl_fuzz.sh).
+cargo build --release --offline --quiet --manifest-path "$here/genl-fuzz/Cargo.toml"
