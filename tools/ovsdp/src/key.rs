@@ -652,6 +652,16 @@ pub fn format_key_attr(
     match ty {
         OVS_KEY_ATTR_ENCAP => {
             let kids = a.children().unwrap_or_default();
+            let bad_mask = ma.is_some_and(|m| !m.value.is_empty() && m.children().is_err());
+            if !v.is_empty() && (kids.is_empty() || bad_mask) {
+                // Not an attribute stream: the generic form, which parses back.
+                ds.push_str(&generic_hex(v));
+                if let (false, Some(m)) = (exact, mv) {
+                    ds.push('/');
+                    ds.push_str(&generic_hex(m));
+                }
+                return format!("key{ty}({ds})");
+            }
             if !v.is_empty() {
                 match ma.filter(|m| !m.value.is_empty()) {
                     Some(m) => {
