@@ -14,8 +14,11 @@ pub mod nla;
 pub mod ovsdp_flow;
 pub mod rewrite;
 
+/// A target's body.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name of its binary and of its `corpus/` and `regressions/` folders.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("extract", extract::run),
     ("key_nla", key_nla::run),
     ("nla", nla::run),
