@@ -172,11 +172,13 @@ p2_flows() {
 }
 
 # P3: N-1 decoy masks the frames never match (UDP dst with bit 15 set, under masks
-# 0x8000|i), then the one flow that matches (UDP dst 9/0xffff), added last.
+# 0x8000|i), then the one flow that matches (UDP dst 9/0xffff), added last. The decoys
+# overlap (key 0x8000 matches every one of them), so each flow has a UFID: without one,
+# OVS_FLOW_CMD_NEW refuses a key that an existing flow already matches (EEXIST).
 p3_flows() { # N
-	awk -v n="$1" 'BEGIN { for (i = 0; i < n - 1; i++)
-		printf "in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=0x8000/0x%x) 2\n", 32768 + i
-		print "in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=9) 2" }'
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) {
+		m = i < n - 1 ? sprintf("udp(dst=0x8000/0x%x)", 32768 + i) : "udp(dst=9)"
+		printf "ufid:%08x-0000-0000-0000-000000000003,in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),%s 2\n", i + 1, m } }'
 }
 
 # P4/P7: N flows, one mask, distinct IPv4 sources.
@@ -292,7 +294,7 @@ p4() { # contender round
 
 meta_versions() { # contender: module srcversion while loaded
 	case $1 in
-	ours) cat /sys/module/openvswitch_rs/srcversion ;;
+	ours) echo "sha256:$(sha256sum "$KO" | cut -c1-16)" ;; # no MODULE_VERSION, so no srcversion
 	upstream) cat /sys/module/openvswitch/srcversion 2>/dev/null || echo builtin ;;
 	esac
 }
