@@ -11,7 +11,7 @@ use crate::actions::action::{Action, SetKey};
 use crate::actions::rewrite::{apply_set, Applied, Csum, CsumMode, SkbMeta as RewriteMeta};
 use crate::datapath::upcall::{self, Kind};
 use crate::datapath::Datapath;
-use crate::flow::extract::{extract, PacketMeta};
+use crate::flow::extract::{extract, Layout, PacketMeta};
 use crate::flow::key::{field as kf, FlowKey};
 use crate::flow::table::FlowActions;
 use crate::genetlink::packet_attrs::UpcallActions;
@@ -23,11 +23,14 @@ const RECURSION_LIMIT: u32 = 5;
 /// Bytes made writable for a header rewrite: all headers a set may touch.
 const REWRITE_MAX: usize = 512;
 
-/// Runs `actions` on `skb`, whose flow key is `key`. Consumes the packet.
+/// Runs `actions` on `skb`, whose flow key is `key`. Consumes the packet. `layout` is the
+/// packet's header layout when the caller extracted the key from it (it saves the first
+/// set action a second walk over the headers).
 pub(crate) fn run(
     dp: &Datapath,
     skb: SkBuff,
     key: &mut FlowKey,
+    layout: Option<Layout>,
     actions: &FlowActions,
     rcu: &RcuReadGuard,
     depth: u32,
@@ -38,6 +41,7 @@ pub(crate) fn run(
         rcu,
         depth,
         key_valid: true,
+        layout,
         cutlen: None,
     };
     exec.run_list(Some(skb), key, 0, actions.list.len());
@@ -50,6 +54,9 @@ struct Exec<'a> {
     depth: u32,
     /// Whether `key` still describes the packet (a push, pop or set makes it stale).
     key_valid: bool,
+    /// Header offsets of the packet as it is now, if known: sets rewrite fields in place
+    /// and keep them; a push or pop moves the headers and forgets them.
+    layout: Option<Layout>,
     /// A pending truncate action's length, applied to the next output or upcall.
     cutlen: Option<usize>,
 }
@@ -105,12 +112,14 @@ impl Exec<'_> {
                         return;
                     }
                     self.key_valid = false;
+                    self.layout = None;
                 }
                 Action::PopVlan => {
                     if packet.vlan_pop().is_err() {
                         return;
                     }
                     self.key_valid = false;
+                    self.layout = None;
                 }
                 Action::Recirc { id } => {
                     let out = if last {
@@ -168,9 +177,9 @@ impl Exec<'_> {
             skb.as_ref().and_then(|s| s.clone_atomic())
         };
         let mut body_key = *key;
-        let saved = (self.key_valid, self.cutlen);
+        let saved = (self.key_valid, self.layout, self.cutlen);
         self.run_list(copy, &mut body_key, body.0, body.1);
-        (self.key_valid, self.cutlen) = saved;
+        (self.key_valid, self.layout, self.cutlen) = saved;
     }
 
     fn output(&mut self, port: u32, mut skb: SkBuff) {
@@ -190,6 +199,7 @@ impl Exec<'_> {
             return;
         }
         let mut new_key = *key;
+        let mut layout = self.layout;
         if !self.key_valid {
             let meta = skb.meta();
             let pm = PacketMeta {
@@ -200,11 +210,12 @@ impl Exec<'_> {
                 dp_hash: key.u32_at(kf::DP_HASH),
                 vlan_accel: meta.vlan_present.then_some((meta.vlan_tpid, meta.vlan_tci)),
             };
-            extract(skb.headers(REWRITE_MAX), &pm, &mut new_key);
+            layout = Some(extract(skb.headers(REWRITE_MAX), &pm, &mut new_key));
         }
         new_key.set_u32(kf::RECIRC_ID, id);
         let in_port = new_key.u32_at(kf::IN_PORT);
-        self.dp.process(in_port, skb, &mut new_key, self.depth + 1);
+        self.dp
+            .process(in_port, skb, &mut new_key, layout, self.depth + 1);
     }
 
     fn set(&mut self, skb: &mut SkBuff, key: &mut FlowKey, set: &SetKey) -> Result<(), ()> {
@@ -213,11 +224,18 @@ impl Exec<'_> {
             priority: meta.priority,
             mark: meta.mark,
         };
-        let mut pkt_meta = PacketMeta::default();
-        pkt_meta.vlan_accel = meta.vlan_present.then_some((meta.vlan_tpid, meta.vlan_tci));
-        // Header offsets of the packet as it is now.
-        let mut scratch = FlowKey::ZERO;
-        let layout = extract(skb.headers(REWRITE_MAX), &pkt_meta, &mut scratch);
+        let layout = match self.layout {
+            Some(layout) => layout,
+            None => {
+                // The headers moved since the key was extracted: find them again.
+                let mut pkt_meta = PacketMeta::default();
+                pkt_meta.vlan_accel = meta.vlan_present.then_some((meta.vlan_tpid, meta.vlan_tci));
+                let mut scratch = FlowKey::ZERO;
+                let layout = extract(skb.headers(REWRITE_MAX), &pkt_meta, &mut scratch);
+                self.layout = Some(layout);
+                layout
+            }
+        };
         let mut csum = Csum::new(CsumMode::from_ip_summed(meta.ip_summed), meta.csum);
         let n = skb.len().min(REWRITE_MAX);
         let frame = skb.writable(n).ok_or(())?;

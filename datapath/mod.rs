@@ -23,7 +23,7 @@ use kernel::prelude::*;
 use kernel::sync::{Arc, UniqueArc};
 
 use crate::actions::execute;
-use crate::flow::extract::{extract, PacketMeta};
+use crate::flow::extract::{extract, Layout, PacketMeta};
 use crate::flow::key::{field as kf, FlowKey};
 use crate::flow::table::FlowTable;
 use crate::genetlink::uapi::{dp_feature, DP_MAX_PORTS};
@@ -162,11 +162,19 @@ impl Datapath {
             // dropped.
             return;
         }
-        self.process(port.port_no, skb, &mut key, 0);
+        self.process(port.port_no, skb, &mut key, Some(layout), 0);
     }
 
-    /// Looks `key` up and runs the flow's actions, or upcalls a miss.
-    pub(crate) fn process(&self, in_port: u32, mut skb: SkBuff, key: &mut FlowKey, depth: u32) {
+    /// Looks `key` up and runs the flow's actions, or upcalls a miss. `layout`: the headers'
+    /// offsets, when known (see `execute::run`).
+    pub(crate) fn process(
+        &self,
+        in_port: u32,
+        mut skb: SkBuff,
+        key: &mut FlowKey,
+        layout: Option<Layout>,
+        depth: u32,
+    ) {
         let skb_hash = skb.hash(false);
         let rcu = rcu_read_lock();
         let lookup = self.flows.lookup_cached(key, skb_hash, &rcu);
@@ -186,7 +194,7 @@ impl Datapath {
         self.stats.add(stat::HIT, 1);
         flow.stats.hit(skb.len(), tcp_flags(key));
         if let Some(actions) = flow.actions.get(&rcu) {
-            execute::run(self, skb, key, actions, &rcu, depth);
+            execute::run(self, skb, key, layout, actions, &rcu, depth);
         }
     }
 

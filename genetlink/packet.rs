@@ -72,7 +72,8 @@ impl DoIt for Execute {
             ETH_P_802_2
         });
         let mut key = FlowKey::ZERO;
-        extract(ex.packet, &meta, &mut key);
+        // The skb holds a copy of `ex.packet`: the same header offsets.
+        let layout = extract(ex.packet, &meta, &mut key);
         let mut actions = FlowActions::default();
         validate_actions(ex.actions, &key, packet_attr::ACTIONS, &mut actions)
             .map_err(|r| req.reject(r))?;
@@ -85,15 +86,14 @@ impl DoIt for Execute {
         };
         let _bh = local_bh_disable();
         let rcu = rcu_read_lock();
-        // Upstream requires the input port (or the local port) to exist.
-        if dp
+        // Upstream requires the input port (or the local port) to exist, and the packet
+        // arrives on its device (the flow dissector, for a hash action, needs skb->dev).
+        let input = dp
             .port(key.u32_at(crate::flow::key::field::IN_PORT), &rcu)
-            .is_none()
-            && dp.port(0, &rcu).is_none()
-        {
-            return Err(ENODEV);
-        }
-        execute::run(&dp, skb, &mut key, &actions, &rcu, 0);
+            .or_else(|| dp.port(0, &rcu))
+            .ok_or(ENODEV)?;
+        skb.set_dev(&input.dev);
+        execute::run(&dp, skb, &mut key, Some(layout), &actions, &rcu, 0);
         Ok(())
     }
 }
