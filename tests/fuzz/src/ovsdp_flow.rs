@@ -43,12 +43,27 @@ fn flow(s: &str) {
             // of the wrong length as an error, as OVS's `check_attr_len()` does.
             continue;
         }
-        let g = parse_flow(&p1, None)
-            .unwrap_or_else(|e| panic!("{s:?} printed as {p1:?}, which fails: {e}"));
+        let g = match parse_flow(&p1, None) {
+            Ok(g) => g,
+            // The generic `keyN(..)` form puts any bytes in a known type, such as
+            // undefined ct_state bits, which printing shows (in hex, as OVS's
+            // `format_flags()`) and the type's own syntax refuses (as OVS's
+            // `parse_flags()`).
+            Err(_) if has_generic_key(s) => continue,
+            Err(e) => panic!("{s:?} printed as {p1:?}, which fails: {e}"),
+        };
         assert_eq!(f.ufid, g.ufid, "ufid of {s:?} via {p1:?}");
         let p2 = print(&g, verbose);
         assert_eq!(p2, p1, "{s:?} printed as {p1:?}, then as {p2:?}");
     }
+}
+
+/// Whether `s` uses the generic `keyN(..)` form somewhere.
+fn has_generic_key(s: &str) -> bool {
+    s.match_indices("key").any(|(i, _)| {
+        let digits = s[i + 3..].bytes().take_while(u8::is_ascii_digit).count();
+        digits > 0 && s[i + 3 + digits..].starts_with('(')
+    })
 }
 
 fn actions(s: &str) {
