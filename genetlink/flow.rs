@@ -158,7 +158,7 @@ fn notify(
 
 fn log_unsafe(attrs: &FlowAttrs<'_>, msg: &CStr) {
     if attrs.log() {
-        pr_info!("openvswitch: {}\n", msg.to_str().unwrap_or(""));
+        crate::net::genl::log_ratelimited(msg);
     }
 }
 

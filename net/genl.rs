@@ -584,6 +584,13 @@ impl Drop for Message {
 }
 
 /// Converts a pure-code errno to the kernel's error type.
+/// Logs a message a request triggered, rate limited as upstream's `OVS_NLERR()` (a request
+/// stream must not be able to flood the kernel log).
+pub(crate) fn log_ratelimited(msg: &core::ffi::CStr) {
+    // SAFETY: `msg` is a valid NUL-terminated string for the call; it is printed with "%s".
+    unsafe { sys::ovs_rs_net_info_ratelimited(msg.as_ptr().cast()) };
+}
+
 pub(crate) fn errno_to_error(errno: Errno) -> Error {
     Error::from_errno(-errno.0)
 }

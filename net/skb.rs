@@ -188,6 +188,14 @@ impl SkBuff {
         unsafe { sys::ovs_rs_skb_set_protocol_from_frame(self.as_ptr(), eth_type) };
     }
 
+    /// Sets `skb->dev` (not a counted reference, as in the stack): an executed packet
+    /// arrives on its input port's device, as upstream's `packet->dev = input_vport->dev`.
+    pub(crate) fn set_dev(&mut self, dev: &NetDevice) {
+        // SAFETY: Valid skb, ours; `dev` outlives the packet's processing (the caller holds
+        // the RCU read lock under which the port, and so its device, stays alive).
+        unsafe { sys::ovs_rs_skb_set_dev(self.as_ptr(), dev.as_ptr()) };
+    }
+
     /// Frees a packet that was delivered (not dropped): `consume_skb`.
     pub(crate) fn consume(self) {
         // SAFETY: Ours; freed once.

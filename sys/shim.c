@@ -117,6 +117,13 @@ void ovs_rs_extack_set_msg(struct netlink_ext_ack *extack, const char *msg)
 
 void ovs_rs_genl_info_set_bad_attr(struct genl_info *info, unsigned int attr)
 {
+	/*
+	 * info->attrs has family->maxattr + 1 entries. A rejection may name an attribute of a
+	 * nested stream (a key or action attribute), whose number can exceed that: such a
+	 * number is not an index into this table (found by the R2 genetlink fuzzer).
+	 */
+	if (!info->attrs || attr > info->family->maxattr)
+		return;
 	if (info->attrs[attr])
 		NL_SET_BAD_ATTR(info->extack, info->attrs[attr]);
 }
@@ -533,6 +540,17 @@ void ovs_rs_skb_set_protocol_from_frame(struct sk_buff *skb, u16 proto)
 {
 	skb->protocol = htons(proto);
 	skb_reset_mac_header(skb);
+}
+
+void ovs_rs_skb_set_dev(struct sk_buff *skb, struct net_device *dev)
+{
+	skb->dev = dev;
+}
+
+/* Upstream's OVS_NLERR(): a request-triggered message, rate limited. */
+void ovs_rs_net_info_ratelimited(const char *msg)
+{
+	net_info_ratelimited("openvswitch: %s\n", msg);
 }
 
 /* ---- Messages to userspace ---- */

@@ -114,6 +114,8 @@ int ovs_rs_skb_vlan_push(struct sk_buff *skb, u16 tpid, u16 tci);
 void ovs_rs_dev_xmit(struct net_device *dev, struct sk_buff *skb);
 struct sk_buff *ovs_rs_packet_skb(const u8 *data, unsigned int len);
 void ovs_rs_skb_set_protocol_from_frame(struct sk_buff *skb, u16 proto);
+void ovs_rs_skb_set_dev(struct sk_buff *skb, struct net_device *dev);
+void ovs_rs_net_info_ratelimited(const char *msg);
 
 struct sk_buff *ovs_rs_genlmsg_new_atomic(size_t payload);
 int ovs_rs_genlmsg_unicast(struct net *net, struct sk_buff *skb, u32 portid);
