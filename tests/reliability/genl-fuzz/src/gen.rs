@@ -129,6 +129,9 @@ pub struct Gen {
     pub netdevs: Vec<String>,
     pub sink_pid: u32,
     pub stale_ifindex: Vec<i32>,
+    /// Cached ifindex of each dp slot and the requests left before it is looked up again
+    /// (if_nametoindex costs a socket per call; a stale value is one more wrong dp_ifindex).
+    pub cache: Vec<(i32, u32)>,
 }
 
 pub fn ifindex(name: &str) -> i32 {
@@ -144,8 +147,14 @@ impl Gen {
     pub fn slot(&mut self) -> (String, i32) {
         let n = pk!(self.rng, [0usize, 0, 0, 1]).min(self.dp_names.len() - 1);
         let name = self.dp_names[n].clone();
-        let i = ifindex(&name);
-        (name, i)
+        if self.cache.len() < self.dp_names.len() {
+            self.cache.resize(self.dp_names.len(), (0, 0));
+        }
+        if self.cache[n].1 == 0 {
+            self.cache[n] = (ifindex(&name), 32);
+        }
+        self.cache[n].1 -= 1;
+        (name, self.cache[n].0)
     }
 
     /// The ovs_header dp_ifindex: usually our datapath, sometimes a wrong one.
@@ -240,6 +249,7 @@ impl Gen {
                 m
             }
             1 => {
+                self.cache.clear();
                 if ifx != 0 {
                     self.stale_ifindex.push(ifx);
                     if self.stale_ifindex.len() > 8 {
@@ -949,7 +959,10 @@ impl Gen {
     pub fn structured(&mut self, fam: usize) -> Msg {
         if fam != F_DP && fam != F_CTLIMIT {
             let (name, ifx) = self.slot();
-            if ifx == 0 && self.rng.chance(1, 2) {
+            // The coin is tossed either way: the stream stays the same whatever exists.
+            let coin = self.rng.chance(1, 2);
+            if ifx == 0 && coin {
+                self.cache.clear();
                 return self.dp_new(&name);
             }
         }
