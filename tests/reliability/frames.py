@@ -54,9 +54,11 @@ QUICK = {"valid": 260, "trunc": 916, "ipv4": 400, "ipv6": 300, "exthdr": 500, "v
 LONG_FACTOR = int(os.environ.get("LONG_FACTOR", "50"))
 CONFIGS = ["catchall", "exact", "listener", "pid0", "closed"]
 N_BASE = 13
-# Classes whose frames all have well-formed headers: every one accepted by the veth must be
-# counted by the datapath.
-WELL_FORMED = ("valid",)
+# Classes of which upstream counts (as hit or missed) every frame the veth delivers: nothing
+# is dropped by the stack before the rx_handler (as bad VLAN headers are by skb_vlan_untag)
+# nor at key extraction, truncated IPv4/IPv6 headers included (check_header's -EINVAL keys
+# the frame with zeroed IP fields). Measured on openvswitch.ko (6.12), seed 1.
+COUNTED = ("valid", "ipv4", "ipv6", "exthdr", "jumbo")
 
 failures = []
 
@@ -284,10 +286,12 @@ class Run:
         check(d["a2rx"] == 0, f"{tag}: nothing came back into the datapath from {self.b2}")
         check(d["hit"] + d["missed"] <= d["rx"],
               f"{tag}: hit {d['hit']} + missed {d['missed']} <= {self.a1} rx {d['rx']}")
-        if cls in WELL_FORMED:
+        if cls == "valid":
             check(d["rx"] == inj["ok"], f"{tag}: {self.a1} rx {d['rx']} == sent {inj['ok']}")
+        if cls in COUNTED:
             check(d["hit"] + d["missed"] == d["rx"],
-                  f"{tag}: hit {d['hit']} + missed {d['missed']} == rx {d['rx']}")
+                  f"{tag}: every frame counted, as upstream: hit {d['hit']} + missed "
+                  f"{d['missed']} == rx {d['rx']}")
         if name == "catchall":
             check(d["lost"] == d["missed"] and d["up"] == 0,
                   f"{tag}: (upcall pid 0) lost {d['lost']} == missed {d['missed']}")

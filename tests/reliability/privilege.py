@@ -2,6 +2,7 @@
 """R5, privilege: the probes run by tests/reliability/privilege.sh, each in its own process
 (as root, as an unprivileged user, in a user namespace).
 
+    privilege.py run DP              the whole suite (privilege.sh): prints the RESULT line
     privilege.py setup DP            root: DP with an internal port DP-i and one flow; prints
                                      the reads (JSON) an unprivileged user should also see
     privilege.py reads DP            the same reads, as whoever runs it (JSON)
@@ -22,6 +23,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vm"))
+import ovs_client  # noqa: E402
+ovs_client.SO_RCVBUFFORCE = 8  # SO_RCVBUF: SO_RCVBUFFORCE needs CAP_NET_ADMIN  # noqa: E402
 from ovs_client import NLM_F_CREATE, VERSION, NlError, Ovs, nla, nla_nest, nla_u32  # noqa: E402
 
 KEY = {"in_port": 1, "eth": {"src": "02:00:00:00:05:01", "dst": "02:00:00:00:05:02"},
@@ -196,8 +199,161 @@ def userns(dp, dpif):
     return out
 
 
+ENODEV, EPERM = 19, 1
+CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
+
+
+def in_child(fn):
+    """Runs fn() in a forked child (this interpreter: no start-up cost); returns its JSON."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            out = fn()
+        except BaseException as e:  # noqa: BLE001 - reported to the parent
+            out = {"child_error": repr(e)}
+        os.write(w, json.dumps(out, sort_keys=True).encode())
+        os._exit(0)
+    os.close(w)
+    data = b""
+    while True:
+        chunk = os.read(r, 1 << 16)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    return json.loads(data or b"{}")
+
+
+def cap_eff():
+    with open("/proc/self/status") as f:
+        return next(ln.split()[1] for ln in f if ln.startswith("CapEff"))
+
+
+def become_nobody():
+    """setuid(65534) from root without keep-caps clears the permitted and effective sets."""
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+    assert cap_eff() == "0000000000000000", cap_eff()
+
+
+def unshare_userns(net):
+    """A user namespace (mapping our uid to 0), with a network namespace of its own if net."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(CLONE_NEWUSER | (CLONE_NEWNET if net else 0)) != 0:
+        raise OSError(ctypes.get_errno(), "unshare")
+    with open("/proc/self/setgroups", "w") as f:
+        f.write("deny")
+    with open("/proc/self/uid_map", "w") as f:
+        f.write(f"0 {uid} 1")
+    with open("/proc/self/gid_map", "w") as f:
+        f.write(f"0 {gid} 1")
+    if net:
+        sh("ip link set lo up")
+
+
+def run_all(dp):
+    """The whole suite; returns (checks, failures, log lines)."""
+    logs, fails = [], []
+    n = [0]
+
+    def check(cond, what):
+        n[0] += 1
+        if not cond:
+            fails.append(what)
+
+    ovs = Ovs()
+    try:
+        ovs.dp_del(dp)
+    except NlError:
+        pass
+    ovs.dp_new(dp)
+    dpif = ovs.dpif(dp)
+    ovs.vport_new(dpif, dp + "-i", "internal")
+    ovs.flow_new(dpif, key(1), [["output", 1]], flags=NLM_F_CREATE)
+    root_reads = reads(ovs, dp)
+    logs.append(f"root reads: {json.dumps(root_reads, sort_keys=True)}")
+    newdp = dp + "new"
+
+    def nobody(what):
+        def fn():
+            become_nobody()
+            o = Ovs()
+            return reads(o, dp) if what == "reads" else \
+                {op: try_op(o, f) for op, f in mutations(o, dp, newdp, o.dpif(dp))}
+        return fn
+
+    # As nobody, no capabilities.
+    got = in_child(nobody("reads"))
+    check(got == root_reads, f"unprivileged reads differ from root's: {got}")
+    mut = in_child(nobody("mutate"))
+    logs.append(f"nobody mutations: {mut}")
+    check(len(mut) >= 12 and all(v == EPERM for v in mut.values()),
+          f"unprivileged mutations not all EPERM: {mut}")
+    check(reads(ovs, dp) == root_reads, "r5dp changed after the unprivileged attempts")
+
+    # A user namespace in the initial netns.
+    def uns_init():
+        become_nobody()
+        unshare_userns(net=False)
+        o = Ovs()
+        return {op: try_op(o, f) for op, f in mutations(o, dp, newdp, o.dpif(dp))}
+    mut2 = in_child(uns_init)
+    logs.append(f"userns (initial netns) mutations: {mut2}")
+    check(len(mut2) == len(mut) and all(v == EPERM for v in mut2.values()),
+          f"userns root in the initial netns: mutations not all EPERM: {mut2}")
+
+    # A user namespace owning its netns.
+    def uns_own():
+        become_nobody()
+        unshare_userns(net=True)
+        return userns(dp, dpif)
+    u = in_child(uns_own)
+    logs.append(f"userns (own netns): {u}")
+    for k in ("init_dp_get_name", "init_dp_get_ifindex", "init_vport_get", "init_flow_dump",
+              "own_dp_gone"):
+        check(u.get(k) == ENODEV, f"userns: {k} gave {u.get(k)}, want ENODEV")
+    check(u.get("init_dp_in_dump") == 0, "userns: r5dp listed in the dump")
+    bad = {k: v for k, v in u.items() if k.startswith("init_") and k != "init_dp_in_dump"
+           and v == 0}
+    check(not bad and len([k for k in u if k.startswith("init_")]) >= 10,
+          f"userns: operations on the initial netns's datapath succeeded: {bad}")
+    bad = {k: v for k, v in u.items() if k.startswith("own_")
+           and k not in ("own_dp_gone", "own_vports", "own_flows_dumped") and v != 0}
+    check(not bad and "own_dp_del" in u, f"userns: managing its own datapath failed: {bad or u}")
+    check(u.get("own_vports") == ["r5u", "r5u-a", "r5u-i"], f"userns: vports {u.get('own_vports')}")
+    check(u.get("own_flows_dumped") == 1, "userns: its flow was not dumped")
+    check(reads(ovs, dp) == root_reads, "r5dp changed after the user-namespace attempts")
+
+    # Control: as root the same requests succeed (deleting r5dp last).
+    mut3 = {op: try_op(ovs, f) for op, f in mutations(ovs, dp, newdp, dpif)}
+    logs.append(f"root mutations: {mut3}")
+    core = {k: v for k, v in mut3.items() if not k.startswith(("meter_", "ct_limit_"))}
+    check(all(v == 0 for v in core.values()), f"as root, mutations failed: {core}")
+    ovs.close()
+    return n[0], fails, logs
+
+
 def main():
+    import logging
+    logging.disable(logging.CRITICAL)  # pyroute2 logs families it does not find
     what, args = sys.argv[1], sys.argv[2:]
+    if what == "run":
+        t0 = __import__("time").monotonic()
+        checks, fails, logs = run_all(args[0])
+        for ln in logs:
+            print(f"# {ln}")
+        for f in fails:
+            print(f"# FAIL: {f}")
+        secs = __import__("time").monotonic() - t0
+        print(f"RESULT suite=R5 target={os.environ.get('TARGET', '?')} sent={checks} unit=checks "
+              f"seed=0 seconds={secs:.0f} failed={len(fails)}", flush=True)
+        sys.exit(1 if fails else 0)
     ovs = Ovs()
     if what == "setup":
         dp = args[0]
