@@ -68,6 +68,10 @@ fn actions(s: &str) {
     };
     let bytes = emit(&a);
     let printed = format_actions(&bytes, None);
+    if has_generic_key(s) {
+        // set(keyN(..)) may hold anything, as for flows.
+        return;
+    }
     let b = parse_actions(&printed, None)
         .unwrap_or_else(|e| panic!("{s:?} printed as {printed:?}, which fails: {e}"));
     let again = emit(&b);
