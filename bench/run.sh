@@ -171,13 +171,14 @@ p2_flows() {
 		printf "in_port(1),eth(),eth_type(0x0800),ipv4(src=10.0.0.1/%s,proto=17,frag=no),udp(src=%d) 2\n", m, 1024 + j } }'
 }
 
-# P3: N-1 decoy masks the frames never match (UDP dst with bit 15 set, under masks
-# 0x8000|i), then the one flow that matches (UDP dst 9/0xffff), added last. The decoys
-# overlap (key 0x8000 matches every one of them), so each flow has a UFID: without one,
-# OVS_FLOW_CMD_NEW refuses a key that an existing flow already matches (EEXIST).
+# P3: N-1 decoy masks, then the one flow the frames match (UDP dst 9, source wildcarded),
+# added last. Decoy i: UDP dst 0x8000+i exact (the frames' is 9, so never a match) and UDP
+# source under mask i+1, so every decoy has its own mask. Decoy keys differ in the exact
+# dst, so no decoy's key matches another decoy: OVS_FLOW_CMD_NEW refuses (EEXIST) a flow
+# whose key an installed flow already matches, with or without a UFID.
 p3_flows() { # N
 	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) {
-		m = i < n - 1 ? sprintf("udp(dst=0x8000/0x%x)", 32768 + i) : "udp(dst=9)"
+		m = i < n - 1 ? sprintf("udp(src=0/0x%x,dst=%d)", i + 1, 32768 + i) : "udp(dst=9)"
 		printf "ufid:%08x-0000-0000-0000-000000000003,in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),%s 2\n", i + 1, m } }'
 }
 
