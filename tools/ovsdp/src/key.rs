@@ -621,7 +621,7 @@ fn format_u128(key: &[u8], mask: Option<&[u8]>, verbose: bool) -> String {
         }
     };
     let mut s = String::new();
-    if verbose || mask.map(|m| !all_bytes(m, 0)).unwrap_or(false) {
+    if verbose || mask.map(|m| !all_bytes(m, 0)).unwrap_or(true) {
         s.push_str(&put_hex(&be(key)));
         if let Some(m) = mask {
             if !all_bytes(m, 0xff) {
