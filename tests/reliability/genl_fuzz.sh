@@ -17,14 +17,14 @@ BIN="$REPO/tests/reliability/genl-fuzz/target/release/genl-fuzz"
 case $MODE in
 quick) msgs=${MESSAGES:-20000} ;;
 long) msgs=${MESSAGES:-1000000} ;;
-*) echo "# FAIL: MODE must be quick or long"; echo "RESULT suite=R2 target=$TARGET sent=0 seed=${SEED:-0} seconds=0 error=bad-mode"; exit 2 ;;
+*) echo "# FAIL: MODE must be quick or long"; echo "RESULT suite=R2 unit=messages target=$TARGET sent=0 seed=${SEED:-0} seconds=0 error=bad-mode"; exit 2 ;;
 esac
 if [ -z "${SEED:-}" ]; then
 	SEED=$(od -An -N8 -tu8 /dev/urandom | tr -d ' ')
 fi
 if [ ! -x "$BIN" ]; then
 	echo "# FAIL: $BIN missing: run tests/reliability/build.sh on the host first"
-	echo "RESULT suite=R2 target=$TARGET sent=0 seed=$SEED seconds=0 error=no-binary"
+	echo "RESULT suite=R2 unit=messages target=$TARGET sent=0 seed=$SEED seconds=0 error=no-binary"
 	exit 2
 fi
 
@@ -58,7 +58,7 @@ if [ -n "$left" ]; then
 fi
 res=$(grep '^RESULT ' "$out" | tail -1)
 rm -f "$out"
-[ -n "$res" ] || res="RESULT suite=R2 target=$TARGET sent=0 seed=$SEED seconds=0 error=crashed"
+[ -n "$res" ] || res="RESULT suite=R2 unit=messages target=$TARGET sent=0 seed=$SEED seconds=0 error=crashed"
 if [ "$rc" -ne 0 ] && [ "${res#*error=}" = "$res" ]; then
 	res="$res status=fail"
 fi

@@ -664,7 +664,8 @@ impl Gen {
                 let mask = if r.chance(1, 2) { vec![0xff; v.len()] } else { r.bytes(v.len()) };
                 v.extend_from_slice(&mask);
                 if let A::L(K_IPV4, v) = &mut a {
-                    if r.chance(4, 5) {
+                    // (the random branch above may make a short "IPv4" attribute)
+                    if v.len() == 24 && r.chance(4, 5) {
                         v[12 + 8] = 0;
                         v[12 + 11] = 0;
                     }

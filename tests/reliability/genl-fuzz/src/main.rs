@@ -477,7 +477,7 @@ fn main() {
     }
     if fams[..4].iter().any(|f| f.is_none()) {
         println!("# FAIL: the four datapath families are not all registered (is the module loaded?)");
-        println!("RESULT suite=R2 target={} sent=0 seed={} seconds=0 error=no-families", target, seed);
+        println!("RESULT suite=R2 unit=messages target={} sent=0 seed={} seconds=0 error=no-families", target, seed);
         std::process::exit(1);
     }
     let dp_fid = fams[F_DP].unwrap();
@@ -622,7 +622,7 @@ fn main() {
         println!("# FAIL: {} requests without an answer (replay with SEED={} THREADS=1 if it reproduces)", st.noanswer.len(), seed);
     }
     println!(
-        "RESULT suite=R2 target={} sent={} seed={} seconds={:.0} accepted={} noanswer={} threads={} msgs_per_s={:.0}",
+        "RESULT suite=R2 unit=messages target={} sent={} seed={} seconds={:.0} accepted={} noanswer={} threads={} msgs_per_s={:.0}",
         target, st.sent, seed, secs, st.accepted, st.noanswer.len(), threads, st.sent as f64 / secs
     );
     std::process::exit(if ok { 0 } else { 1 });
