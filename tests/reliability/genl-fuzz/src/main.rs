@@ -368,8 +368,16 @@ fn list_dps(s: &mut Sock, fid: u16, timeout: Duration) -> Option<Vec<(String, i3
     Some(v)
 }
 
-fn del_dp(s: &mut Sock, fid: u16, name: &str, timeout: Duration) -> Option<i32> {
+/// Deletes a datapath by name, or else by its dp_ifindex (a name that does not find it is
+/// itself a finding, printed).
+fn del_dp(s: &mut Sock, fid: u16, name: &str, ifindex: i32, timeout: Duration) -> Option<i32> {
     let mut w = encode_msg(fid, NLM_F_REQUEST | NLM_F_ACK, 2, 2, Some(0), &[stra(1, name)]);
+    let e = s.transact(&mut w, timeout, false).ok()?.map(|a| a.errno)?;
+    if e == 0 {
+        return Some(0);
+    }
+    println!("# datapath {:?} (dp_ifindex {}) not deleted by name: {}; deleting by dp_ifindex", name, ifindex, errno_name(e));
+    let mut w = encode_msg(fid, NLM_F_REQUEST | NLM_F_ACK, 2, 2, Some(ifindex), &[]);
     s.transact(&mut w, timeout, false).ok()?.map(|a| a.errno)
 }
 
@@ -561,9 +569,9 @@ fn main() {
     match list_dps(&mut ctl, dp_fid, timeout) {
         None => cleanup_failed = true,
         Some(v) => {
-            for (name, _) in v.iter().filter(|d| !baseline.contains(&d.0)) {
+            for (name, ifx) in v.iter().filter(|d| !baseline.contains(&d.0)) {
                 leftover += 1;
-                if del_dp(&mut ctl, dp_fid, name, timeout) != Some(0) {
+                if del_dp(&mut ctl, dp_fid, name, *ifx, timeout) != Some(0) {
                     println!("# FAIL: cleanup could not delete datapath {}", name);
                     cleanup_failed = true;
                 }
