@@ -236,6 +236,16 @@ impl Exec<'_> {
                 layout
             }
         };
+        if layout.truncated_l3
+            && !matches!(
+                set,
+                SetKey::Ethernet(_) | SetKey::Priority(_) | SetKey::SkbMark(_)
+            )
+        {
+            // Upstream makes the IP header writable first, which fails on a packet cut
+            // short inside it: the packet is dropped.
+            return Err(());
+        }
         let mut csum = Csum::new(CsumMode::from_ip_summed(meta.ip_summed), meta.csum);
         let n = skb.len().min(REWRITE_MAX);
         let frame = skb.writable(n).ok_or(())?;

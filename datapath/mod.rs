@@ -156,12 +156,9 @@ impl Datapath {
             vlan_accel: meta.vlan_present.then_some((meta.vlan_tpid, meta.vlan_tci)),
         };
         let mut key = FlowKey::ZERO;
+        // A packet cut short inside its IP header is keyed with zero IP fields and goes on
+        // to the lookup (or a miss upcall), as upstream's key_extract() does.
         let layout = extract(skb.headers(HEADERS_MAX), &pm, &mut key);
-        if layout.truncated_l3 {
-            // Upstream's key_extract() fails on a cut-short IP header: the packet is
-            // dropped.
-            return;
-        }
         self.process(port.port_no, skb, &mut key, Some(layout), 0);
     }
 

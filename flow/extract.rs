@@ -63,8 +63,8 @@ pub struct Layout {
     pub l3: usize,
     /// Offset of the transport header, if one was reached.
     pub l4: Option<usize>,
-    /// An IPv4 or IPv6 header was too short for its own length: upstream drops such a
-    /// packet (`key_extract()` fails), the key is still well-defined.
+    /// An IPv4 or IPv6 header was cut short: the key has zero IP fields (as upstream's
+    /// `key_extract()` makes it) and a header rewrite beyond Ethernet must fail.
     pub truncated_l3: bool,
 }
 

@@ -5,8 +5,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/module.sh"
 
+fast=${1:-}
 tests=$MODULE_TESTS
-[ "${1:-}" = --fast ] && tests=$MODULE_TESTS_FAST
+[ "$fast" = --fast ] && tests=$MODULE_TESTS_FAST
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 dmesg -C
@@ -21,7 +22,7 @@ done
 
 # The core datapath suite against our module (its own TAP lines, counted with these; it
 # checks the kernel log of its own run).
-if [ "${1:-}" != --fast ]; then
+if [ "$fast" != --fast ]; then
 	bash "$here/datapath_run.sh" ours
 	[ $? -eq 0 ] || echo "# datapath suite failed"
 	# ovsdp against the kernel: differential (openvswitch.ko vs ours), monitor, execute.
@@ -45,4 +46,11 @@ test_dmesg_clean() { dmesg | "$here/dmesg_check.sh"; }
 tap_run dmesg_clean test_dmesg_clean
 
 echo "# vm: $((tap_n - tap_fail - tap_skip)) passed, $tap_fail failed, $tap_skip skipped"
-[ $tap_fail -eq 0 ]
+rc=$tap_fail
+
+# The reliability suites' quick budgets (issue 6) against our module. They reload the module
+# and clear the kernel log and kmemleak per suite, so they come after the checks above.
+if [ "$fast" != --fast ]; then
+	bash "$REPO/tests/reliability/run.sh" quick ours || rc=1
+fi
+[ $rc -eq 0 ]

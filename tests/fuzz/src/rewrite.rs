@@ -157,7 +157,8 @@ pub fn run(data: &[u8]) {
     let mut key = FlowKey::ZERO;
     let layout = extract(&frame, &meta, &mut key);
     if layout.truncated_l3 {
-        // Upstream drops the packet before any action runs.
+        // actions/execute.rs refuses IP and transport rewrites on a packet cut short inside
+        // its IP header before they reach apply_set (upstream's writable-header check).
         return;
     }
     let Ok(sink) = crate::actions::validate(&actions, &key, None) else {
