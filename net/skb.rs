@@ -191,8 +191,9 @@ impl SkBuff {
     /// Sets `skb->dev` (not a counted reference, as in the stack): an executed packet
     /// arrives on its input port's device, as upstream's `packet->dev = input_vport->dev`.
     pub(crate) fn set_dev(&mut self, dev: &NetDevice) {
-        // SAFETY: Valid skb, ours; `dev` outlives the packet's processing (the caller holds
-        // the RCU read lock under which the port, and so its device, stays alive).
+        // `dev` outlives the packet's processing: the caller holds the RCU read lock under
+        // which the port, and so its device, stays alive.
+        // SAFETY: Valid skb, ours; `dev` is live (above); no reference is taken, as in the stack.
         unsafe { sys::ovs_rs_skb_set_dev(self.as_ptr(), dev.as_ptr()) };
     }
 

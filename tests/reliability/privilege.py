@@ -266,6 +266,19 @@ def unshare_userns(net):
         sh("ip link set lo up")
 
 
+def setup_dp(ovs, dp):
+    """DP afresh, with an internal port DP-i and one flow; returns its ifindex."""
+    try:
+        ovs.dp_del(dp)
+    except NlError:
+        pass
+    ovs.dp_new(dp)
+    dpif = ovs.dpif(dp)
+    ovs.vport_new(dpif, dp + "-i", "internal")
+    ovs.flow_new(dpif, key(1), [["output", 1]], flags=NLM_F_CREATE)
+    return dpif
+
+
 def run_all(dp):
     """The whole suite; returns (checks, failures, log lines)."""
     logs, fails = [], []
@@ -277,14 +290,7 @@ def run_all(dp):
             fails.append(what)
 
     ovs = Ovs()
-    try:
-        ovs.dp_del(dp)
-    except NlError:
-        pass
-    ovs.dp_new(dp)
-    dpif = ovs.dpif(dp)
-    ovs.vport_new(dpif, dp + "-i", "internal")
-    ovs.flow_new(dpif, key(1), [["output", 1]], flags=NLM_F_CREATE)
+    dpif = setup_dp(ovs, dp)
     # As the children report them: through JSON (tuples become lists).
     def norm_reads():
         return json.loads(json.dumps(reads(ovs, dp), sort_keys=True))
@@ -369,14 +375,7 @@ def main():
     ovs = Ovs()
     if what == "setup":
         dp = args[0]
-        try:
-            ovs.dp_del(dp)
-        except NlError:
-            pass
-        ovs.dp_new(dp)
-        dpif = ovs.dpif(dp)
-        ovs.vport_new(dpif, dp + "-i", "internal")
-        ovs.flow_new(dpif, key(1), [["output", 1]], flags=NLM_F_CREATE)
+        dpif = setup_dp(ovs, dp)
         out = {"dpif": dpif, "reads": reads(ovs, dp)}
     elif what == "reads":
         out = reads(ovs, args[0])
