@@ -20,7 +20,9 @@
 set -u
 OUT=${1:?usage: bench/run.sh OUTDIR}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-KO="$REPO/build/plain/openvswitch_rs.ko"
+# The module built for the booted kernel (scripts/vm exports the flavour): plain for `make
+# bench`; make check's smoke run uses the debug kernel's.
+KO="$REPO/build/${OVS_RS_FLAVOUR:-plain}/openvswitch_rs.ko"
 OVSDP="$REPO/tools/ovsdp/target/release/ovsdp"
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
@@ -38,7 +40,7 @@ TRIALS_OUT="$OUT/trials.jsonl"
 
 log() { echo "bench: $*" >&2; }
 die() { log "FATAL: $*"; exit 1; }
-[ -f "$KO" ] || die "no $KO (make FLAVOUR=plain module)"
+[ -f "$KO" ] || die "no $KO (make FLAVOUR=${OVS_RS_FLAVOUR:-plain} module)"
 [ -x "$OVSDP" ] || die "no $OVSDP (make ovsdp)"
 
 # One JSON line per trial. Args: scenario cell contender round value unit [extra-json-fields]

@@ -11,13 +11,19 @@ expect() { # expect pass|fail NAME LOG
 	if [ "$got" = "$want" ]; then echo "ok $n dmesg_check_$name"; else echo "not ok $n dmesg_check_$name (got $got)"; failed=$((failed + 1)); fi
 }
 echo "TAP version 13"
-echo "1..10"
+echo "1..13"
 expect pass clean_log "[    1.0] openvswitch_rs: Open vSwitch switching datapath (Rust)
 [    2.0] IPv6: ADDRCONF(NETDEV_CHANGE): veth0: link becomes ready"
 expect fail warn_on "[    3.1] ------------[ cut here ]------------
 [    3.1] WARNING: CPU: 0 PID: 97 at openvswitch_rs.rs:28 init_module+0x1/0x2 [openvswitch_rs]"
 expect fail kasan "[    4.0] BUG: KASAN: slab-use-after-free in ovs_rs_skb_len+0x10/0x20"
 expect fail lockdep "[    5.0] WARNING: possible circular locking dependency detected"
+expect fail lockdep_off "[    0.9] Disabling lock debugging due to kernel taint"
+expect fail kasan_boot "[    0.8] BUG: KASAN: wild-memory-access in do_raw_spin_lock+0x77/0x1a0"
+expect pass debug_boot_banner "[    1.0] rcu: 	RCU lockdep checking is enabled.
+[    1.1] Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar
+[    1.2] ... MAX_LOCKDEP_SUBCLASSES:  8
+[    1.3] kmemleak: Kernel memory leak detector initialized (mem pool available: 15000)"
 expect fail rcu "[    6.0] =============================
 [    6.0] WARNING: suspicious RCU usage"
 expect fail atomic_sleep "[    7.0] BUG: sleeping function called from invalid context at mm/slab.h:1"

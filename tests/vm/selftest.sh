@@ -18,9 +18,33 @@ export KSFT_MACHINE_SLOW=yes
 mkdir -p /run/ovs-rs-bin
 ln -sf "$(command -v ncat)" /run/ovs-rs-bin/nc
 export PATH="/run/ovs-rs-bin:$PATH"
+# Each `python3 ovs-dpctl.py` of the kselftest spends its seconds under TCG importing pyroute2,
+# longer than the kselftest's fixed 10 s waits (upcall_interfaces' listener). So the
+# kselftest's python3 is pyfork (tests/vm/pyfork): a server imports what ovs-dpctl.py
+# imports once and forks a copy per call, in the caller's namespaces, cwd, environment and
+# stdio. PYFORK=0 runs the real interpreter instead (for comparisons).
+pyfork_server=
+if [ "${PYFORK:-1}" != 0 ]; then
+	[ -x "$REPO/build/pyfork/pyfork" ] || { echo "no $REPO/build/pyfork/pyfork (tests/vm/pyfork/build.sh)"; exit 1; }
+	ln -sf "$REPO/build/pyfork/pyfork" /run/ovs-rs-bin/python3
+	export OVS_RS_PYFORK=/run/ovs-rs-pyfork.sock
+	/usr/bin/python3 "$REPO/tests/vm/pyfork/pyforkserver.py" "$OVS_RS_PYFORK" "$dir/ovs-dpctl.py" \
+		> /run/ovs-rs-pyfork.log 2>&1 &
+	pyfork_server=$!
+	t0=$(date +%s)
+	until grep -q '^pyforkserver: ready' /run/ovs-rs-pyfork.log; do
+		if ! kill -0 $pyfork_server 2>/dev/null || [ $(($(date +%s) - t0)) -gt 300 ]; then
+			echo "pyfork server did not come up:"; cat /run/ovs-rs-pyfork.log; exit 1
+		fi
+		sleep 1
+	done
+	echo "# $(cat /run/ovs-rs-pyfork.log) in $(($(date +%s) - t0))s"
+fi
 # Failed tests' directories (debug.log, daemon output) are kept as evidence: -p keeps them;
 # its "hit enter" prompt reads EOF from /dev/null and goes on.
 rm -rf "$dir"/test_*
+# The kernel-log check at the end covers this run only (it may share a boot: tests/vm/check.sh).
+dmesg -C
 rc=0
 for target in "$@"; do
 	unload_ours; unload_upstream
@@ -39,5 +63,6 @@ for target in "$@"; do
 	done
 	unload_ours; unload_upstream
 done
+[ -z "$pyfork_server" ] || kill $pyfork_server
 dmesg | "$here/dmesg_check.sh" || rc=1
 exit $rc

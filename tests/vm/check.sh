@@ -1,0 +1,53 @@
+#!/bin/bash
+# tests/vm/check.sh OUTDIR [--fast]: make check's one boot of the debug kernel (scripts/check
+# boots it). A boot costs about 100 s under TCG (udev coldplug and settle), so every VM suite
+# shares this one:
+#   1. tests/vm/run.sh: module, datapath and ovsdp suites, leaks, kernel log, then the
+#      reliability suites' quick budgets (TAP on stdout, counted by scripts/check);
+#   2. upstream's kselftest on openvswitch_rs.ko (tests/vm/selftest.sh; logs in
+#      build/selftest/, read back by `scripts/selftest --report ours`);
+#   3. the benchmark harness's smoke run (bench/run.sh, QUICK=1; raw results in OUTDIR/bench,
+#      read back by `scripts/bench --report`).
+# --fast: only run.sh --fast. Each part is bounded (PART_TIMEOUT_*), so one that hangs is
+# reported as failed and the others still run. Prints "STAGE SECONDS NAME" per part.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+out=${1:?usage: $0 OUTDIR [--fast]}
+fast=${2:-}
+mkdir -p "$out"
+rc=0
+
+part() { # part NAME SECONDS CMD...: runs CMD bounded, prints its time; CMD's status in $?
+	local name=$1 limit=$2 t0 prc
+	shift 2
+	t0=$(date +%s)
+	timeout -k 20 "$limit" "$@"
+	prc=$?
+	[ $prc -ne 124 ] || echo "# $name: timed out after ${limit}s"
+	echo "STAGE $(($(date +%s) - t0)) $name"
+	return $prc
+}
+
+if [ "$fast" = --fast ]; then
+	part "run.sh --fast" "${PART_TIMEOUT_RUN:-900}" bash "$here/run.sh" --fast || rc=1
+	exit $rc
+fi
+
+part "run.sh: module, datapath, ovsdp, reliability quick" "${PART_TIMEOUT_RUN:-2400}" \
+	bash "$here/run.sh" || rc=1
+
+# The kselftest's output goes to its log only: its lines are not TAP.
+sel_tests=${SEL_TESTS:-arp_ping connect_v4 netlink_checks upcall_interfaces}
+mkdir -p "$REPO/build/selftest"
+rm -rf "$REPO/build/selftest"/*
+part "kselftest on openvswitch_rs.ko: $sel_tests" "${PART_TIMEOUT_SELFTEST:-1200}" \
+	bash "$here/selftest.sh" "$REPO/build/selftest" "$sel_tests" ours > "$out/selftest.console" 2>&1
+echo $? > "$out/selftest.rc"
+tail -3 "$out/selftest.console" | sed 's/^/# /'
+
+rm -rf "$out/bench"
+part "bench smoke (QUICK=1)" "${PART_TIMEOUT_BENCH:-900}" \
+	env QUICK=1 bash "$REPO/bench/run.sh" "$out/bench" > "$out/bench.console" 2>&1
+echo $? > "$out/bench.rc"
+tail -3 "$out/bench.console" | sed 's/^/# /'
+exit $rc
