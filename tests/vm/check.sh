@@ -17,11 +17,16 @@ fast=${2:-}
 mkdir -p "$out"
 rc=0
 
-part() { # part NAME SECONDS CMD...: runs CMD bounded, prints its time; CMD's status in $?
-	local name=$1 limit=$2 t0 prc
-	shift 2
+part() { # part NAME SECONDS LOG CMD...: runs CMD bounded, its output to LOG ("-": stdout),
+	# prints its time on stdout; CMD's status in $?
+	local name=$1 limit=$2 plog=$3 t0 prc
+	shift 3
 	t0=$(date +%s)
-	timeout -k 20 "$limit" "$@"
+	if [ "$plog" = - ]; then
+		timeout -k 20 "$limit" "$@"
+	else
+		timeout -k 20 "$limit" "$@" > "$plog" 2>&1
+	fi
 	prc=$?
 	[ $prc -ne 124 ] || echo "# $name: timed out after ${limit}s"
 	echo "STAGE $(($(date +%s) - t0)) $name"
@@ -29,25 +34,25 @@ part() { # part NAME SECONDS CMD...: runs CMD bounded, prints its time; CMD's st
 }
 
 if [ "$fast" = --fast ]; then
-	part "run.sh --fast" "${PART_TIMEOUT_RUN:-900}" bash "$here/run.sh" --fast || rc=1
+	part "run.sh --fast" "${PART_TIMEOUT_RUN:-900}" - bash "$here/run.sh" --fast || rc=1
 	exit $rc
 fi
 
-part "run.sh: module, datapath, ovsdp, reliability quick" "${PART_TIMEOUT_RUN:-2400}" \
+part "run.sh: module, datapath, ovsdp, reliability quick" "${PART_TIMEOUT_RUN:-2700}" - \
 	bash "$here/run.sh" || rc=1
 
 # The kselftest's output goes to its log only: its lines are not TAP.
 sel_tests=${SEL_TESTS:-arp_ping connect_v4 netlink_checks upcall_interfaces}
 mkdir -p "$REPO/build/selftest"
 rm -rf "$REPO/build/selftest"/*
-part "kselftest on openvswitch_rs.ko: $sel_tests" "${PART_TIMEOUT_SELFTEST:-1200}" \
-	bash "$here/selftest.sh" "$REPO/build/selftest" "$sel_tests" ours > "$out/selftest.console" 2>&1
+part "kselftest on openvswitch_rs.ko: $sel_tests" "${PART_TIMEOUT_SELFTEST:-1200}" "$out/selftest.console" \
+	bash "$here/selftest.sh" "$REPO/build/selftest" "$sel_tests" ours
 echo $? > "$out/selftest.rc"
 tail -3 "$out/selftest.console" | sed 's/^/# /'
 
 rm -rf "$out/bench"
-part "bench smoke (QUICK=1)" "${PART_TIMEOUT_BENCH:-900}" \
-	env QUICK=1 bash "$REPO/bench/run.sh" "$out/bench" > "$out/bench.console" 2>&1
+part "bench smoke (QUICK=1)" "${PART_TIMEOUT_BENCH:-900}" "$out/bench.console" \
+	env QUICK=1 bash "$REPO/bench/run.sh" "$out/bench"
 echo $? > "$out/bench.rc"
 tail -3 "$out/bench.console" | sed 's/^/# /'
 exit $rc
