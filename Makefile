@@ -50,8 +50,8 @@ ovsdp: setup
 run: module ovsdp
 	@scripts/vm --flavour $(FLAVOUR) -- tests/vm/demo.sh
 
-# scripts/check builds the kernels (cached), both modules and ovsdp itself, so that the
-# builds appear in its per-stage time table. The kselftest part runs on the plain kernel.
+# scripts/check builds the debug kernel (cached), the module and ovsdp itself, so that the
+# builds appear in its per-stage time table. Every VM suite runs in one debug boot.
 check: setup
 	@scripts/check
 

@@ -55,7 +55,6 @@ def preload(script):
 def recv_request(conn):
     """Reads one request: (fds, cwd, umask, argv, env)."""
     fds = []
-    data = b""
     msg, anc, _flags, _addr = conn.recvmsg(65536, socket.CMSG_SPACE(5 * 4))
     for level, kind, payload in anc:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
