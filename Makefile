@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # openvswitch-rs: user-facing targets. The kernel build itself reads ./Kbuild.
 #
-#   make            build openvswitch_rs.ko (sets up the machine and the kernel first)
+#   make            build openvswitch_rs.ko and ovsdp (against KDIR: see below; runs no apt)
+#   make kernel     set up the machine and build the cached test kernel (FLAVOUR)
 #   make run        boot the test VM, load the module and show it working
 #   make check      every test: host crate, then the VM suites; ends "N passed, N failed"
 #   make check-fast host tests plus one VM smoke boot (the inner loop)
@@ -13,19 +14,24 @@
 #   make fuzz-host  cargo-fuzz targets over the pure core (R6)
 #
 # FLAVOUR=debug (default: KASAN, lockdep, kmemleak) or FLAVOUR=plain (benchmarks).
+# KDIR=/path/to/kernel/build builds the module against any Rust-enabled kernel build
+# instead of the cached test kernel; KMAKE_VARS then gives its toolchain (LLVM=1, ...).
+# CLIPPY=1 lints the module with clippy while building it (make clippy: into build/clippy,
+# failing on any warning).
 
 FLAVOUR ?= debug
-KMAKE_VARS := ARCH=x86 LLVM=-19 RUSTC=/usr/bin/rustc BINDGEN=bindgen
+KMAKE_VARS ?= ARCH=x86 LLVM=-19 RUSTC=/usr/bin/rustc BINDGEN=bindgen
+KDIR ?= $(shell scripts/kernel $(FLAVOUR) --print-dir 2>/dev/null)
 export LIBCLANG_PATH ?= /usr/lib/llvm-19/lib
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 # The module is built in a per-flavour copy of the sources, so the tree stays clean and
 # both kernel flavours can have their own build.
-BUILD := $(CURDIR)/build/$(FLAVOUR)
+BUILD ?= $(CURDIR)/build/$(FLAVOUR)
 MODULE_SRCS = Kbuild openvswitch_rs.rs $(wildcard sys/*.rs sys/*.c sys/*.h sys/bindgen_parameters \
-	net/*.rs genetlink/*.rs datapath/*.rs vport/*.rs flow/*.rs actions/*.rs)
+	abi/*.rs net/*.rs genetlink/*.rs datapath/*.rs vport/*.rs flow/*.rs actions/*.rs)
 
-.PHONY: all module ovsdp setup kernel run check check-fast host-test vm-test selftest selftest-upstream clean
+.PHONY: all module ovsdp setup kernel run check check-fast host-test vm-test selftest selftest-upstream clean clippy
 
 all: module ovsdp
 
@@ -35,19 +41,27 @@ setup:
 kernel: setup
 	@scripts/kernel $(FLAVOUR) >/dev/null
 
-module: kernel
+module:
+	@test -f "$(KDIR)/Module.symvers" || { echo "no kernel build at '$(KDIR)': run 'make kernel' (sets up the machine, builds the test kernel) or pass KDIR=/path/to/kernel/build" >&2; exit 1; }
 	@mkdir -p $(BUILD)
 	@cp -a --parents $(MODULE_SRCS) $(BUILD)/
-	$(MAKE) -s -C $$(scripts/kernel $(FLAVOUR) --print-dir) M=$(BUILD) $(KMAKE_VARS) modules
+	$(MAKE) -s -C $(KDIR) M=$(BUILD) $(KMAKE_VARS) modules
 	@echo "built $(BUILD)/openvswitch_rs.ko"
+
+# The module linted by clippy (the kernel's CLIPPY=1), in its own build directory so that
+# every file is compiled (and linted) again; any warning fails.
+clippy:
+	@rm -rf $(CURDIR)/build/clippy && mkdir -p $(CURDIR)/build
+	@$(MAKE) -s --no-print-directory BUILD=$(CURDIR)/build/clippy CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver module 2>&1 | tee $(CURDIR)/build/clippy.log
+	@! grep -E '^(warning|error)' $(CURDIR)/build/clippy.log
 
 host-test: setup
 	cargo test --manifest-path tests/host/Cargo.toml
 
-ovsdp: setup
+ovsdp:
 	cargo build --release --locked --manifest-path tools/ovsdp/Cargo.toml
 
-run: module ovsdp
+run: kernel module ovsdp
 	@scripts/vm --flavour $(FLAVOUR) -- tests/vm/demo.sh
 
 # scripts/check builds the debug kernel (cached), the module and ovsdp itself, so that the
@@ -63,7 +77,7 @@ check-fast: setup
 # plain kernel on first use.
 .PHONY: check-full
 check-full: check
-	@$(MAKE) -s FLAVOUR=plain module
+	@$(MAKE) -s FLAVOUR=plain kernel module
 	@FLAVOUR=plain scripts/selftest both
 	@QUICK=1 scripts/bench
 
@@ -71,20 +85,20 @@ selftest-upstream: kernel
 	@FLAVOUR=$(FLAVOUR) scripts/selftest upstream
 
 # Upstream's kselftest against openvswitch.ko and openvswitch_rs.ko, side by side.
-selftest: module
+selftest: kernel module
 	@FLAVOUR=$(FLAVOUR) scripts/selftest both
 
 # Benchmarks against openvswitch.ko, the bridge and a tc redirect, on the plain kernel
 # (bench/README.md). QUICK=1: the short smoke version. Wrap in `heavy` (one VM at a time).
 .PHONY: bench
 bench: ovsdp
-	@$(MAKE) -s FLAVOUR=plain module
+	@$(MAKE) -s FLAVOUR=plain kernel module
 	@QUICK=$(QUICK) scripts/bench
 
 # The reliability suites R2-R5 (tests/reliability/README.md), long budgets, against ours and
 # openvswitch.ko in one debug-kernel boot; prints the summary table. SEED=, SUITES= replay/pick.
 .PHONY: stress fuzz-host
-stress: module ovsdp
+stress: kernel module ovsdp
 	@scripts/stress long
 
 # R6: cargo-fuzz over the pure core, FUZZ_SECONDS per target (default 60).

@@ -6,6 +6,7 @@
 
 use kernel::prelude::*;
 
+mod abi;
 mod actions;
 mod datapath;
 mod flow;
@@ -22,12 +23,25 @@ module! {
     license: "GPL",
 }
 
-/// The module's state. Fields drop in order: events first (no new work), then the
-/// families (no new requests), then the RCU barrier (no callback left running our code).
+/// The module's state. Fields drop in declaration order, which is upstream's
+/// `dp_cleanup()`: the families go first (no new request can create a datapath once exit
+/// has begun), then every datapath, then the events (notifier, pernet hook, work items),
+/// then the RCU barrier (no callback left running our code). Init is the reverse: the
+/// families are registered last, once everything a request needs is in place.
 struct OpenvswitchRs {
-    _events: net::netdev::EventsRegistration,
     _families: genetlink::Families,
+    _datapaths: DatapathsOnDrop,
+    _events: net::netdev::EventsRegistration,
     _rcu_barrier: RcuBarrierOnDrop,
+}
+
+/// Destroys every datapath left, in every namespace.
+struct DatapathsOnDrop;
+
+impl Drop for DatapathsOnDrop {
+    fn drop(&mut self) {
+        datapath::destroy_all(None);
+    }
 }
 
 struct RcuBarrierOnDrop;
@@ -40,20 +54,19 @@ impl Drop for RcuBarrierOnDrop {
 
 impl kernel::Module for OpenvswitchRs {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        let rcu_barrier = RcuBarrierOnDrop;
+        let events = net::netdev::EventsRegistration::register::<
+            datapath::DatapathEvents<genetlink::vport::Notifier>,
+        >()?;
+        let datapaths = DatapathsOnDrop;
+        // Last: from here on userspace can reach the datapath.
         let families = genetlink::Families::register(module)?;
-        let events = net::netdev::EventsRegistration::register::<datapath::DatapathEvents>()?;
         pr_info!("Open vSwitch switching datapath (Rust)\n");
         Ok(Self {
-            _events: events,
             _families: families,
-            _rcu_barrier: RcuBarrierOnDrop,
+            _datapaths: datapaths,
+            _events: events,
+            _rcu_barrier: rcu_barrier,
         })
-    }
-}
-
-impl Drop for OpenvswitchRs {
-    fn drop(&mut self) {
-        // Every datapath goes before the events and families it uses.
-        datapath::destroy_all(None);
     }
 }

@@ -11,8 +11,8 @@
 //! and execution needs neither recursion nor allocation to find one.
 //! Pure: shared with the host crate.
 
-use crate::genetlink::errno::Errno;
-use crate::genetlink::uapi::key_attr;
+use crate::abi::errno::Errno;
+use crate::abi::uapi::key_attr;
 
 /// `OVS_COPY_ACTIONS_MAX_DEPTH`: clone and sample bodies may nest this deep; the top-level
 /// list is depth 0, so a body at depth 17 is `EOVERFLOW`.
@@ -378,7 +378,7 @@ pub enum SetForm {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     /// `OVS_ACTION_ATTR_OUTPUT`: a port number below
-    /// [`DP_MAX_PORTS`](crate::genetlink::uapi::DP_MAX_PORTS). Whether the port
+    /// [`DP_MAX_PORTS`](crate::abi::uapi::DP_MAX_PORTS). Whether the port
     /// exists is checked when the packet is sent, as upstream does.
     Output { port: u32 },
     /// `OVS_ACTION_ATTR_USERSPACE`.

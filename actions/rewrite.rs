@@ -43,12 +43,12 @@
 
 use super::action::{EthernetKey, Ipv4Key, Ipv6Key, Masked, PortsKey, SetKey};
 use super::csum;
+use crate::abi::errno::Errno;
 use crate::flow::extract::{ETH_HLEN, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP};
 use crate::flow::extract::{
     NEXTHDR_AUTH, NEXTHDR_DEST, NEXTHDR_FRAGMENT, NEXTHDR_HOP, NEXTHDR_NONE, NEXTHDR_ROUTING,
 };
 use crate::flow::key::{field as kf, FlowKey};
-use crate::genetlink::errno::Errno;
 
 /// `CSUM_MANGLED_0`: what a UDP checksum that computes to zero is sent as.
 pub const CSUM_MANGLED_0: u16 = 0xffff;

@@ -23,13 +23,13 @@ use super::action::{
     Action, ActionSink, ArenaRef, HashAlg, Ipv6Key, SetForm, SetKey, Userspace, MAX_DEPTH,
     MAX_SET_KEY_LEN, VLAN_CFI_MASK,
 };
+use crate::abi::errno::{Errno, Rejection};
+use crate::abi::nla::{nla_align, Attr, AttrWriter, Attrs, Nest, NLA_HDRLEN, NLA_TYPE_MASK};
+use crate::abi::uapi::{action_attr, key_attr, sample_attr, userspace_attr, DP_MAX_PORTS};
 use crate::flow::extract::{
     ETH_HLEN, ETH_P_8021AD, ETH_P_8021Q, ETH_P_IP, ETH_P_IPV6, IPPROTO_TCP, IPPROTO_UDP,
 };
 use crate::flow::key::{field, FlowKey};
-use crate::genetlink::errno::{Errno, Rejection};
-use crate::genetlink::nla::{nla_align, Attr, AttrWriter, Attrs, Nest, NLA_HDRLEN, NLA_TYPE_MASK};
-use crate::genetlink::uapi::{action_attr, key_attr, sample_attr, userspace_attr, DP_MAX_PORTS};
 
 /// What an action's argument length must be (upstream's `action_lens`): `None` is variable.
 /// Types above `OVS_ACTION_ATTR_MAX` are not in the table.

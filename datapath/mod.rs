@@ -13,6 +13,11 @@
 //! table under RCU. Lock order: OVS mutex, then RTNL (inside `vport::destroy`). The
 //! netdevice notifier runs under RTNL and only marks ports and schedules the notify work.
 
+// `unsafe` lives only in `sys/` and `net/`.
+#![forbid(unsafe_code)]
+
+pub(crate) mod execute;
+pub(crate) mod flow_table;
 pub(crate) mod upcall;
 
 use core::sync::atomic::{AtomicI32, AtomicU32, Ordering};
@@ -22,11 +27,10 @@ use core::ffi::CStr;
 use kernel::prelude::*;
 use kernel::sync::{Arc, UniqueArc};
 
-use crate::actions::execute;
+use crate::abi::uapi::{dp_feature, DP_MAX_PORTS};
+use crate::datapath::flow_table::FlowTable;
 use crate::flow::extract::{extract, Layout, PacketMeta};
 use crate::flow::key::{field as kf, FlowKey};
-use crate::flow::table::FlowTable;
-use crate::genetlink::uapi::{dp_feature, DP_MAX_PORTS};
 use crate::net::netdev::{self, NetDevice, NetNs};
 use crate::net::skb::{this_cpu, SkBuff};
 use crate::net::sync::{
@@ -102,11 +106,11 @@ impl Datapath {
     /// The lowest free port number (upstream's allocation when NEW names none).
     pub(crate) fn free_port_no(&self, lock: &OvsLock) -> Option<u32> {
         let table = self.ports.get(lock)?;
-        (1..DP_MAX_PORTS).find(|&n| table.slots.get(n as usize).is_none_or(|s| s.is_none()))
+        (1..DP_MAX_PORTS).find(|&n| table.slots.get(n as usize).map_or(true, |s| s.is_none()))
     }
 
     /// Publishes `vport` at its port number (which must be free).
-    pub(crate) fn add_port(&self, vport: Arc<Vport>, lock: &OvsLock) -> Result {
+    pub(crate) fn add_port(&self, vport: Arc<Vport>, lock: &mut OvsLock) -> Result {
         let old = self.ports.get(lock).ok_or(EINVAL)?;
         let at = vport.port_no as usize;
         let len = old.slots.len().max(at + 1);
@@ -121,7 +125,7 @@ impl Datapath {
     }
 
     /// Takes port `port_no` out of the table; the caller destroys it.
-    pub(crate) fn remove_port(&self, port_no: u32, lock: &OvsLock) -> Result<Arc<Vport>> {
+    pub(crate) fn remove_port(&self, port_no: u32, lock: &mut OvsLock) -> Result<Arc<Vport>> {
         let old = self.ports.get(lock).ok_or(EINVAL)?;
         let vport = old
             .slots
@@ -338,11 +342,10 @@ pub(crate) fn destroy(dp: &Arc<Datapath>, lock: &mut OvsLock) {
             *slot = None;
         }
     }
-    let lock_ref: &OvsLock = lock;
     // Local port last: the others are linked below its device.
-    let others = dp.ports(lock_ref).map_or(0, |t| t.slots.len());
+    let others = dp.ports(lock).map_or(0, |t| t.slots.len());
     for n in Iterator::chain(1..others, core::iter::once(0)) {
-        if let Ok(v) = dp.remove_port(n as u32, lock_ref) {
+        if let Ok(v) = dp.remove_port(n as u32, lock) {
             vport::destroy(v);
         }
     }
@@ -358,7 +361,7 @@ pub(crate) fn destroy_all(net: Option<NetNs>) {
             .get(&lock)
             .iter()
             .flatten()
-            .find(|dp| net.is_none_or(|n| dp.net == n))
+            .find(|dp| net.map_or(true, |n| dp.net == n))
             .cloned();
         let Some(dp) = next else {
             break;
@@ -371,10 +374,19 @@ pub(crate) fn destroy_all(net: Option<NetNs>) {
     }
 }
 
-/// The kernel events the datapath follows (upstream's `dp_notify.c` and pernet ops).
-pub(crate) struct DatapathEvents;
+/// What the datapath tells the layer above it, which implements this: the datapath
+/// never imports the genetlink families, so they reach it only through here.
+pub(crate) trait Notify: 'static {
+    /// A port whose device went away was removed (upstream's `dp_detach_port_notify`):
+    /// tell the vport family's listeners.
+    fn port_detached(dp: &Datapath, vport: &Vport, lock: &OvsLock);
+}
 
-impl netdev::Events for DatapathEvents {
+/// The kernel events the datapath follows (upstream's `dp_notify.c` and pernet ops),
+/// telling `N` what userspace must hear of.
+pub(crate) struct DatapathEvents<N>(core::marker::PhantomData<N>);
+
+impl<N: Notify> netdev::Events for DatapathEvents<N> {
     type Port = Vport;
 
     fn port_unregistering(port: Arc<Vport>) {
@@ -387,15 +399,20 @@ impl netdev::Events for DatapathEvents {
     }
 
     fn rebalance() {
-        let lock = ovs_lock();
-        for dp in DATAPATHS.get(&lock).iter().flatten() {
+        let mut lock = ovs_lock();
+        // By index: each rebalance writes, so no borrow of the registry may span it.
+        let n = DATAPATHS.get(&lock).len();
+        for i in 0..n {
+            let Some(dp) = DATAPATHS.get(&lock).get(i).cloned().flatten() else {
+                continue;
+            };
             // Out of memory leaves the old order, which is still correct.
-            let _ = dp.flows.rebalance_masks(&lock);
+            let _ = dp.flows.rebalance_masks(&mut lock);
         }
     }
 
     fn deferred_work() {
-        let lock = ovs_lock();
+        let mut lock = ovs_lock();
         let mut gone = KVec::new();
         for dp in DATAPATHS.get(&lock).iter().flatten() {
             let Some(table) = dp.ports(&lock) else {
@@ -408,8 +425,8 @@ impl netdev::Events for DatapathEvents {
             }
         }
         for (dp, port_no) in gone {
-            if let Ok(v) = dp.remove_port(port_no, &lock) {
-                crate::genetlink::vport::notify_detached(&dp, &v, &lock);
+            if let Ok(v) = dp.remove_port(port_no, &mut lock) {
+                N::port_detached(&dp, &v, &lock);
                 vport::destroy(v);
             }
         }

@@ -7,13 +7,18 @@
 use kernel::prelude::*;
 
 use super::Datapath;
+use crate::abi::dp_attrs::ovs_header;
+use crate::abi::errno::Errno;
+use crate::abi::packet_attrs::{put_upcall_attrs, PacketHash, Upcall, UpcallActions};
+use crate::abi::uapi::{packet_attr, packet_cmd};
 use crate::flow::key::FlowKey;
-use crate::genetlink::errno::Errno;
-use crate::genetlink::packet;
-use crate::genetlink::packet_attrs::{put_upcall_attrs, PacketHash, Upcall, UpcallActions};
-use crate::genetlink::uapi::packet_cmd;
-use crate::net::genl::{errno_to_error, Message};
+use crate::net::genl::{errno_to_error, FamilyHandle, Message};
 use crate::net::skb::SkBuff;
+
+/// The family upcalls are sent in (`ovs_packet`). The datapath owns the handle and the
+/// genetlink layer registers the family into it, so the packet path never imports that
+/// layer.
+pub(crate) static UPCALL_FAMILY: FamilyHandle = FamilyHandle::new();
 
 /// Room for everything but the packet: the header, a full flow key and the hash.
 const UPCALL_OVERHEAD: usize = 1024;
@@ -56,11 +61,11 @@ pub(crate) fn send(
     let sent = cut_to.map_or(len, |c| c.min(len));
     let extra = userdata.map_or(0, |u| u.len() + 8) + if actions.is_some() { 4096 } else { 0 };
     let mut msg = Message::new(
-        &packet::HANDLE,
+        &UPCALL_FAMILY,
         UPCALL_OVERHEAD + extra + sent,
         true,
         cmd,
-        dp.ifindex(),
+        &ovs_header(dp.ifindex()),
     )?;
     let meta = skb.meta();
     let up = Upcall {
@@ -78,6 +83,6 @@ pub(crate) fn send(
         .to_attr(),
     };
     msg.put_attrs(|w| put_upcall_attrs(w, &up))?;
-    msg.put_packet(crate::genetlink::uapi::packet_attr::PACKET, skb, sent)?;
+    msg.put_packet(packet_attr::PACKET, skb, sent)?;
     msg.unicast(dp.net, pid)
 }

@@ -31,10 +31,10 @@ use super::extract::{
 };
 use super::key::field::{self as kf, Field};
 use super::key::{frag, mask_key, FlowKey, KeyRange, VLAN_TAG_PRESENT};
-use crate::genetlink::errno::{Errno, Rejection};
-use crate::genetlink::nla::{nla_align, AttrWriter, Attrs, NLA_HDRLEN};
-use crate::genetlink::uapi::key_attr as ka;
-use crate::genetlink::uapi::DP_MAX_PORTS;
+use crate::abi::errno::{Errno, Rejection};
+use crate::abi::nla::{nla_align, AttrWriter, Attrs, NLA_HDRLEN};
+use crate::abi::uapi::key_attr as ka;
+use crate::abi::uapi::DP_MAX_PORTS;
 
 pub const ETH_P_RARP: u16 = 0x8035;
 pub const ETH_P_MPLS_UC: u16 = 0x8847;

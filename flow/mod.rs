@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Flows: the key, its extraction from packets, its netlink form, and the flow table.
+//! Flow keys: the key, its extraction from packets, and its netlink form. Pure: shared
+//! with the host crate (the flow table is the datapath's, `datapath/flow_table.rs`).
 //!
-//! Upstream counterpart: `net/openvswitch/flow.c`, `flow_netlink.c` (key parts) and
-//! `flow_table.c`. All but `table` are pure and shared with the host crate.
+//! Upstream counterpart: `net/openvswitch/flow.c` and the key parts of `flow_netlink.c`.
+
+// `unsafe` lives only in `sys/` and `net/`.
+#![forbid(unsafe_code)]
 
 // Pure modules: `pub` items for the host crate; some helpers only the host tests call.
 #[allow(dead_code, unreachable_pub)]
@@ -11,5 +14,3 @@ pub(crate) mod extract;
 pub(crate) mod key;
 #[allow(dead_code, unreachable_pub)]
 pub(crate) mod key_nla;
-
-pub(crate) mod table;

@@ -12,16 +12,16 @@ use core::ffi::CStr;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-use super::dp_attrs::{dp_selector, ovs_header_dp_ifindex, DpAttrs, DpSelector};
-use super::errno::{Errno, Rejection};
-use super::nla::AttrWriter;
-use super::uapi::{dp_attr, dp_cmd, dp_feature, IFNAMSIZ, MASKS_CACHE_SIZE_MAX};
-use super::uapi::{
+use crate::abi::dp_attrs::{dp_selector, ovs_header, ovs_header_dp_ifindex, DpAttrs, DpSelector};
+use crate::abi::errno::{Errno, Rejection};
+use crate::abi::nla::AttrWriter;
+use crate::abi::uapi::{dp_attr, dp_cmd, dp_feature, IFNAMSIZ, MASKS_CACHE_SIZE_MAX};
+use crate::abi::uapi::{
     OVS_DATAPATH_FAMILY, OVS_DATAPATH_MCGROUP, OVS_DATAPATH_VERSION, OVS_HEADER_LEN,
 };
-use super::vport_attrs::UpcallPids;
+use crate::abi::vport_attrs::UpcallPids;
+use crate::datapath::flow_table::FlowTable;
 use crate::datapath::{self, stat, Datapath, NewDatapath};
-use crate::flow::table::FlowTable;
 use crate::net::genl::{errno_to_error, DoIt, Dump, DumpCursor, DumpSkb, FamilyHandle};
 use crate::net::genl::{FamilySpec, McGroup, Op, Permission, Request};
 use crate::net::policy::Policy;
@@ -133,7 +133,7 @@ fn build_reply(
     cmd: u8,
     lock: &OvsLock,
 ) -> Result<crate::net::genl::Message> {
-    let mut msg = req.new_reply(reply_size(), cmd, dp.ifindex())?;
+    let mut msg = req.new_reply(reply_size(), cmd, &ovs_header(dp.ifindex()))?;
     msg.put_attrs(|w| fill(dp, lock, w))?;
     Ok(msg)
 }
@@ -185,7 +185,7 @@ impl Change {
     }
 
     /// `ovs_dp_change()`.
-    fn apply(self, dp: &Datapath, lock: &OvsLock) {
+    fn apply(self, dp: &Datapath, lock: &mut OvsLock) {
         // Upstream's `ovs_dp_change` sets the features from the request: absent is 0.
         dp.user_features
             .store(self.user_features.unwrap_or(0), Ordering::Relaxed);
@@ -221,6 +221,8 @@ impl DoIt for New {
         upcall_pids.push(upcall_pid, GFP_KERNEL)?;
         let change = Change::prepare(req, &attrs)?;
         let net = req.net();
+        // The new datapath's ifindex goes into the header once it exists.
+        let mut msg = req.new_reply(reply_size(), dp_cmd::NEW, &ovs_header(0))?;
 
         let mut lock = ovs_lock();
         if datapath::find_by_name(net, cname, &lock).is_some() {
@@ -236,9 +238,13 @@ impl DoIt for New {
             &mut lock,
         )
         .map_err(|e| if e == EBUSY { EEXIST } else { e })?;
-        change.apply(&dp, &lock);
-        let msg = build_reply(req, &dp, dp_cmd::NEW, &lock)?;
-        req.notify(msg);
+        change.apply(&dp, &mut lock);
+        let send = msg.set_user_header(&ovs_header(dp.ifindex())).is_ok()
+            && super::fill_committed(&mut msg, |w| fill(&dp, &lock, w));
+        drop(lock);
+        if send {
+            req.notify(msg);
+        }
         Ok(())
     }
 }
@@ -265,11 +271,16 @@ impl DoIt for Set {
     fn doit(req: &Request<'_>) -> Result {
         let attrs = DpAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
         let change = Change::prepare(req, &attrs)?;
-        let lock = ovs_lock();
+        let mut msg = req.new_reply(reply_size(), dp_cmd::SET, &ovs_header(0))?;
+        let mut lock = ovs_lock();
         let dp = lookup(req, &lock)?.clone();
-        change.apply(&dp, &lock);
-        let msg = build_reply(req, &dp, dp_cmd::SET, &lock)?;
-        req.notify(msg);
+        change.apply(&dp, &mut lock);
+        let send = msg.set_user_header(&ovs_header(dp.ifindex())).is_ok()
+            && super::fill_committed(&mut msg, |w| fill(&dp, &lock, w));
+        drop(lock);
+        if send {
+            req.notify(msg);
+        }
         Ok(())
     }
 }
@@ -294,7 +305,9 @@ impl Dump for Get {
         let skip = cursor.position()[0] as usize;
         let mut done = skip;
         for dp in datapath::in_net(net, &lock).skip(skip) {
-            if !cursor.entry(skb, dp_cmd::GET, dp.ifindex(), |w| fill(dp, &lock, w))? {
+            if !cursor.entry(skb, dp_cmd::GET, &ovs_header(dp.ifindex()), |w| {
+                fill(dp, &lock, w)
+            })? {
                 break;
             }
             done += 1;

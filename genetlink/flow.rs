@@ -13,21 +13,21 @@ use core::ffi::CStr;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-use super::dp_attrs::ovs_header_dp_ifindex;
-use super::errno::Errno;
-use super::flow_attrs::{
+use crate::abi::dp_attrs::{ovs_header, ovs_header_dp_ifindex};
+use crate::abi::errno::Errno;
+use crate::abi::flow_attrs::{
     check_may_replace, put_flow_stats, put_ufid, should_fill_actions, should_fill_key,
     should_fill_mask, FlowAttrs, FlowSelector, FlowStats, Ufid, NEW_ACTIONS_UNSAFE,
     SET_ACTIONS_UNSAFE,
 };
-use super::nla::{AttrWriter, Attrs};
-use super::uapi::{flow_attr, flow_cmd, OVS_HEADER_LEN};
-use super::uapi::{OVS_FLOW_FAMILY, OVS_FLOW_MCGROUP, OVS_FLOW_VERSION};
+use crate::abi::nla::{AttrWriter, Attrs};
+use crate::abi::uapi::{flow_attr, flow_cmd, OVS_HEADER_LEN};
+use crate::abi::uapi::{OVS_FLOW_FAMILY, OVS_FLOW_MCGROUP, OVS_FLOW_VERSION};
 use crate::actions::validate::{put_actions, validate_actions};
+use crate::datapath::flow_table::{Flow, FlowActions};
 use crate::datapath::{self, Datapath};
 use crate::flow::key::FlowKey;
 use crate::flow::key_nla::{parse_key, parse_match, put_key, put_mask};
-use crate::flow::table::{Flow, FlowActions};
 use crate::net::genl::{errno_to_error, DoIt, Dump, DumpCursor, DumpSkb, FamilyHandle, Message};
 use crate::net::genl::{FamilySpec, McGroup, Op, Permission, Request};
 use crate::net::policy::Policy;
@@ -133,30 +133,42 @@ fn reply(
     r: &impl RcuReader,
 ) -> Result<Message> {
     let size = flow.actions.get(r).map_or(2048, reply_size);
-    let mut msg = req.new_reply(size, cmd, dp.ifindex())?;
+    let mut msg = req.new_reply(size, cmd, &ovs_header(dp.ifindex()))?;
     msg.put_attrs(|w| fill(flow, ufid_flags, r, w))?;
     Ok(msg)
 }
 
-/// Sends the change's notification, if anyone listens (the OVS mutex is released first).
+/// The message for a change's notification, allocated before the change (`None` if nobody
+/// listens): `size` bytes for the flow's attributes.
+fn notification(req: &Request<'_>, cmd: u8, size: usize) -> Result<Option<Message>> {
+    if !req.must_notify() {
+        return Ok(None);
+    }
+    // The request names the datapath by its ifindex; the reply's header repeats it.
+    let dp_ifindex = ovs_header_dp_ifindex(req.user_header()).map_err(errno_to_error)?;
+    Ok(Some(req.new_reply(size, cmd, &ovs_header(dp_ifindex))?))
+}
+
+/// Fills and sends a change's notification (the OVS mutex is released first).
 fn notify(
     req: &Request<'_>,
-    dp: &Datapath,
+    msg: Option<Message>,
     flow: &Flow,
-    cmd: u8,
     ufid_flags: u32,
     lock: OvsLock,
 ) -> Result {
-    if !req.must_notify() {
+    let Some(mut msg) = msg else {
         return Ok(());
-    }
-    let msg = reply(req, dp, flow, cmd, ufid_flags, &lock)?;
+    };
+    let send = super::fill_committed(&mut msg, |w| fill(flow, ufid_flags, &lock, w));
     drop(lock);
-    req.notify(msg);
+    if send {
+        req.notify(msg);
+    }
     Ok(())
 }
 
-fn log_unsafe(attrs: &FlowAttrs<'_>, msg: &CStr) {
+fn log_if_asked(attrs: &FlowAttrs<'_>, msg: &CStr) {
     if attrs.log() {
         crate::net::genl::log_ratelimited(msg);
     }
@@ -172,7 +184,7 @@ fn build_actions(
 ) -> Result<RcuBox<FlowActions>> {
     let mut acts = FlowActions::default();
     if let Err(r) = validate_actions(raw, masked_key, flow_attr::ACTIONS, &mut acts) {
-        log_unsafe(attrs, log_msg);
+        log_if_asked(attrs, log_msg);
         return Err(req.reject(r));
     }
     RcuBox::new(acts, GFP_KERNEL)
@@ -232,7 +244,8 @@ impl DoIt for New {
         let new = attrs.new_request().map_err(|r| req.reject(r))?;
         let m = parse_match(new.key, new.mask).map_err(|r| req.reject(r))?;
         let actions = build_actions(req, &attrs, new.actions, &m.key, NEW_ACTIONS_UNSAFE)?;
-        let flow = Flow::new(&m.unmasked_key, &m.mask, new.ufid, actions)?;
+        let msg = notification(req, flow_cmd::NEW, reply_size(actions.get()))?;
+        let flow = Flow::prepare(&m.unmasked_key, &m.mask, new.ufid, actions)?;
 
         let mut lock = ovs_lock();
         let dp = find_dp(req, &lock)?.clone();
@@ -247,7 +260,7 @@ impl DoIt for New {
         };
         let Some(existing) = existing else {
             let flow = dp.flows.insert(flow, &mut lock)?;
-            return notify(req, &dp, &flow, flow_cmd::NEW, attrs.ufid_flags, lock);
+            return notify(req, msg, &flow, attrs.ufid_flags, lock);
         };
         check_may_replace(req.nlmsg_flags()).map_err(|r| req.reject(r))?;
         // The identifier must be the same for an update.
@@ -267,8 +280,8 @@ impl DoIt for New {
         } else {
             return Err(ENOENT);
         };
-        target.actions.replace(Some(flow.into_actions()), &lock);
-        notify(req, &dp, &target, flow_cmd::NEW, attrs.ufid_flags, lock)
+        target.actions.replace(Some(flow.into_actions()), &mut lock);
+        notify(req, msg, &target, attrs.ufid_flags, lock)
     }
 }
 
@@ -294,30 +307,28 @@ impl DoIt for Set {
             }
             None => (parse_selector(req, set.selector, None)?, None),
         };
-        let lock = ovs_lock();
+        let mut lock = ovs_lock();
         let dp = find_dp(req, &lock)?.clone();
         let flow = select(&dp, &sel, &lock).cloned().ok_or(ENOENT)?;
+        // Allocated before the change, for the actions the flow will have.
+        let size = match &actions {
+            Some(a) => reply_size(a.get()),
+            None => flow.actions.get(&lock).map_or(2048, reply_size),
+        };
+        let mut msg = notification(req, flow_cmd::SET, size)?;
         if let Some(a) = actions {
-            flow.actions.replace(Some(a), &lock);
+            flow.actions.replace(Some(a), &mut lock);
         }
         // The reply carries the stats from before a clear, as upstream's.
-        let msg = if req.must_notify() {
-            Some(reply(
-                req,
-                &dp,
-                &flow,
-                flow_cmd::SET,
-                attrs.ufid_flags,
-                &lock,
-            )?)
-        } else {
-            None
+        let send = match &mut msg {
+            Some(m) => super::fill_committed(m, |w| fill(&flow, attrs.ufid_flags, &lock, w)),
+            None => false,
         };
         if set.clear {
             flow.stats.clear();
         }
         drop(lock);
-        if let Some(msg) = msg {
+        if let (true, Some(msg)) = (send, msg) {
             req.notify(msg);
         }
         Ok(())
@@ -340,8 +351,11 @@ impl DoIt for Del {
             return dp.flows.flush(&mut lock);
         };
         let flow = select(&dp, &sel, &lock).cloned().ok_or(ENOENT)?;
+        // Allocated before the removal, which then cannot fail.
+        let size = flow.actions.get(&lock).map_or(2048, reply_size);
+        let msg = notification(req, flow_cmd::DEL, size)?;
         dp.flows.remove(&flow, &mut lock);
-        notify(req, &dp, &flow, flow_cmd::DEL, attrs.ufid_flags, lock)
+        notify(req, msg, &flow, attrs.ufid_flags, lock)
     }
 }
 
@@ -365,7 +379,10 @@ impl DoIt for Get {
 impl Dump for Get {
     fn dump(cursor: &mut DumpCursor<'_>, skb: &mut DumpSkb) -> Result {
         let net = cursor.net();
-        let Some(dp_ifindex) = cursor.dp_ifindex() else {
+        let Some(dp_ifindex) = cursor
+            .user_header()
+            .and_then(|h| ovs_header_dp_ifindex(h).ok())
+        else {
             return Err(EINVAL);
         };
         let ufid_flags = dump_ufid_flags(cursor.request_attrs());
@@ -377,7 +394,7 @@ impl Dump for Get {
         let mut err = Ok(());
         let mut added = 0usize;
         let resume = dp.flows.for_each_from(pos, &lock, |flow| {
-            match cursor.entry(skb, flow_cmd::GET, dp.ifindex(), |w| {
+            match cursor.entry(skb, flow_cmd::GET, &ovs_header(dp.ifindex()), |w| {
                 fill(flow, ufid_flags, &lock, w)
             }) {
                 Ok(true) => {

@@ -2,29 +2,11 @@
 //! The OVS generic-netlink families and their commands.
 //!
 //! Upstream counterpart: the `dp_*_genl_family` definitions and `dp_register_genl()` of
-//! `net/openvswitch/datapath.c`. The pure submodules (`uapi`, `errno`, `nla`, `dp_attrs`)
-//! are shared with the host crate; `datapath` and this file are kernel-only.
+//! `net/openvswitch/datapath.c`. The top layer: the command handlers, over the datapath
+//! (`crate::datapath`) and the ABI's typed attributes (`crate::abi`).
 
-// The pure modules' items are `pub` for the host crate (tests/host), which sees them from
-// outside; inside the module that is `unreachable_pub`.
-#[expect(unreachable_pub)]
-pub(crate) mod dp_attrs;
-// A table of errno values, filled as the pure code needs them: kernel-only builds may not
-// use every one.
-#[allow(dead_code, unreachable_pub)]
-pub(crate) mod errno;
-#[allow(unreachable_pub, dead_code)]
-pub(crate) mod nla;
-// A complete copy of the ABI's numbers: not every one has a user in the module.
-#[allow(dead_code, unreachable_pub)]
-pub(crate) mod uapi;
-
-#[allow(dead_code, unreachable_pub)]
-pub(crate) mod flow_attrs;
-#[allow(dead_code, unreachable_pub)]
-pub(crate) mod packet_attrs;
-#[allow(dead_code, unreachable_pub)]
-pub(crate) mod vport_attrs;
+// `unsafe` lives only in `sys/` and `net/`.
+#![forbid(unsafe_code)]
 
 pub(crate) mod datapath;
 pub(crate) mod flow;
@@ -33,9 +15,27 @@ pub(crate) mod vport;
 
 use kernel::prelude::*;
 
-use crate::net::genl::Registration;
+use crate::abi::errno::Errno;
+use crate::abi::nla::AttrWriter;
+use crate::abi::vport_attrs::UpcallPids;
+use crate::net::genl::{Message, Registration};
 use crate::net::sync::RcuBox;
-use vport_attrs::UpcallPids;
+
+/// Fills the reply of a change already made. The reply was allocated before the change, as
+/// upstream's `ovs_*_cmd_alloc_info()`, so that running out of memory fails the request
+/// rather than the reply of a change that stands; and it was sized to fit. So a fill that
+/// fails is a sizing bug (upstream BUG()s there): logged, and the reply is not sent, but
+/// the request still succeeds, since its change was made. Returns whether to send it.
+fn fill_committed(
+    msg: &mut Message,
+    fill: impl FnOnce(&mut AttrWriter<'_>) -> Result<(), Errno>,
+) -> bool {
+    let filled = msg.put_attrs(fill).is_ok();
+    if !filled {
+        pr_err!("a reply did not fit the room reserved for it before the change\n");
+    }
+    filled
+}
 
 /// Copies a checked array of netlink port ids into the form datapaths and vports publish.
 fn pid_list(pids: UpcallPids<'_>) -> Result<RcuBox<KVec<u32>>> {

@@ -6,17 +6,17 @@
 
 use kernel::prelude::*;
 
-use super::dp_attrs::ovs_header_dp_ifindex;
-use super::packet_attrs::PacketAttrs;
-use super::uapi::{packet_attr, packet_cmd, OVS_HEADER_LEN};
-use super::uapi::{OVS_PACKET_FAMILY, OVS_PACKET_VERSION};
-use crate::actions::{execute, validate::validate_actions};
-use crate::datapath;
+use crate::abi::dp_attrs::ovs_header_dp_ifindex;
+use crate::abi::packet_attrs::PacketAttrs;
+use crate::abi::uapi::{packet_attr, packet_cmd, OVS_HEADER_LEN};
+use crate::abi::uapi::{OVS_PACKET_FAMILY, OVS_PACKET_VERSION};
+use crate::actions::validate::validate_actions;
+use crate::datapath::flow_table::FlowActions;
+use crate::datapath::{self, execute};
 use crate::flow::extract::{extract, ETH_P_802_2, ETH_P_802_3_MIN};
 use crate::flow::key::FlowKey;
 use crate::flow::key_nla::parse_packet_meta;
-use crate::flow::table::FlowActions;
-use crate::net::genl::{errno_to_error, DoIt, FamilyHandle, FamilySpec, Op, Permission, Request};
+use crate::net::genl::{errno_to_error, DoIt, FamilySpec, Op, Permission, Request};
 use crate::net::policy::Policy;
 use crate::net::skb::SkBuff;
 use crate::net::sync::{local_bh_disable, ovs_lock, rcu_read_lock};
@@ -39,8 +39,6 @@ static POLICY: [Policy; packet_attr::MAX as usize + 1] = [
 
 static OPS: [Op; 1] = [Op::new(packet_cmd::EXECUTE, Permission::NetnsAdmin).doit::<Execute>()];
 
-pub(crate) static HANDLE: FamilyHandle = FamilyHandle::new();
-
 pub(super) static FAMILY: FamilySpec = FamilySpec {
     name: OVS_PACKET_FAMILY,
     version: OVS_PACKET_VERSION,
@@ -49,7 +47,7 @@ pub(super) static FAMILY: FamilySpec = FamilySpec {
     ops: &OPS,
     mcgrps: &[],
     resv_start_op: packet_cmd::EXECUTE + 1,
-    handle: &HANDLE,
+    handle: &datapath::upcall::UPCALL_FAMILY,
 };
 
 /// `OVS_PACKET_CMD_EXECUTE`: runs actions on a packet from userspace.

@@ -10,12 +10,12 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::prelude::*;
 use kernel::sync::{Arc, UniqueArc};
 
-use super::dp_attrs::ovs_header_dp_ifindex;
-use super::errno::{Errno, Rejection};
-use super::nla::AttrWriter;
-use super::uapi::{dp_feature, vport_attr, vport_cmd, IFNAMSIZ, OVS_HEADER_LEN};
-use super::uapi::{OVS_VPORT_FAMILY, OVS_VPORT_MCGROUP, OVS_VPORT_VERSION};
-use super::vport_attrs::{
+use crate::abi::dp_attrs::{ovs_header, ovs_header_dp_ifindex};
+use crate::abi::errno::{Errno, Rejection};
+use crate::abi::nla::AttrWriter;
+use crate::abi::uapi::{dp_feature, vport_attr, vport_cmd, IFNAMSIZ, OVS_HEADER_LEN};
+use crate::abi::uapi::{OVS_VPORT_FAMILY, OVS_VPORT_MCGROUP, OVS_VPORT_VERSION};
+use crate::abi::vport_attrs::{
     check_deletable, put_upcall_pids, put_vport_stats, put_vport_upcall_stats, vport_selector,
     VportAttrs, VportSelector, VportStats, VportType,
 };
@@ -106,7 +106,7 @@ fn fill(v: &Vport, r: &impl RcuReader, w: &mut AttrWriter<'_>) -> Result<(), Err
 }
 
 fn reply(req: &Request<'_>, v: &Vport, cmd: u8, r: &impl RcuReader) -> Result<Message> {
-    let mut msg = req.new_reply(reply_size(), cmd, v.dp.ifindex())?;
+    let mut msg = req.new_reply(reply_size(), cmd, &ovs_header(v.dp.ifindex()))?;
     msg.put_attrs(|w| fill(v, r, w))?;
     Ok(msg)
 }
@@ -142,7 +142,7 @@ fn lookup<'a>(req: &Request<'_>, lock: &'a OvsLock) -> Result<&'a Arc<Vport>> {
 
 fn pids_from(
     req: &Request<'_>,
-    raw: super::vport_attrs::UpcallPids<'_>,
+    raw: crate::abi::vport_attrs::UpcallPids<'_>,
 ) -> Result<RcuBox<KVec<u32>>> {
     raw.validate(nr_cpu_ids()).map_err(|r| req.reject(r))?;
     super::pid_list(raw)
@@ -166,8 +166,9 @@ impl DoIt for New {
         let upcall_stats = PerCpuCounters::new()?;
         let dp_ifindex = ovs_header_dp_ifindex(req.user_header()).map_err(errno_to_error)?;
         let net = req.net();
+        let mut msg = req.new_reply(reply_size(), vport_cmd::NEW, &ovs_header(dp_ifindex))?;
 
-        let lock = ovs_lock();
+        let mut lock = ovs_lock();
         let dp = datapath::find_by_ifindex(net, dp_ifindex, &lock)
             .ok_or(ENODEV)?
             .clone();
@@ -209,13 +210,15 @@ impl DoIt for New {
             let master = datapath::local_dev(&dp, &lock).ok_or(ENODEV)?;
             netdev::attach_port(&v.dev, &master, v.clone())?;
         }
-        if let Err(e) = dp.add_port(v.clone(), &lock) {
+        if let Err(e) = dp.add_port(v.clone(), &mut lock) {
             vport::destroy(v);
             return Err(e);
         }
-        let msg = reply(req, &v, vport_cmd::NEW, &lock)?;
+        let send = super::fill_committed(&mut msg, |w| fill(&v, &lock, w));
         drop(lock);
-        req.notify(msg);
+        if send {
+            req.notify(msg);
+        }
         Ok(())
     }
 }
@@ -225,11 +228,11 @@ struct Del;
 
 impl DoIt for Del {
     fn doit(req: &Request<'_>) -> Result {
-        let lock = ovs_lock();
+        let mut lock = ovs_lock();
         let v = lookup(req, &lock)?.clone();
         check_deletable(v.port_no).map_err(|r| req.reject(r))?;
         let msg = reply(req, &v, vport_cmd::DEL, &lock)?;
-        let removed = v.dp.remove_port(v.port_no, &lock)?;
+        let removed = v.dp.remove_port(v.port_no, &mut lock)?;
         drop(v);
         vport::destroy(removed);
         drop(lock);
@@ -248,16 +251,20 @@ impl DoIt for Set {
             Some(raw) => Some(pids_from(req, raw)?),
             None => None,
         };
-        let lock = ovs_lock();
-        let v = lookup(req, &lock)?;
+        let mut msg = req.new_reply(reply_size(), vport_cmd::SET, &ovs_header(0))?;
+        let mut lock = ovs_lock();
+        let v = lookup(req, &lock)?.clone();
         let actual = VportType::from_u32(v.kind.uapi());
         attrs.check_set_type(actual).map_err(|r| req.reject(r))?;
         if let Some(p) = pids {
-            v.upcall_pids.replace(Some(p), &lock);
+            v.upcall_pids.replace(Some(p), &mut lock);
         }
-        let msg = reply(req, v, vport_cmd::SET, &lock)?;
+        let send = msg.set_user_header(&ovs_header(v.dp.ifindex())).is_ok()
+            && super::fill_committed(&mut msg, |w| fill(&v, &lock, w));
         drop(lock);
-        req.notify(msg);
+        if send {
+            req.notify(msg);
+        }
         Ok(())
     }
 }
@@ -278,7 +285,10 @@ impl DoIt for Get {
 impl Dump for Get {
     fn dump(cursor: &mut DumpCursor<'_>, skb: &mut DumpSkb) -> Result {
         let net = cursor.net();
-        let Some(dp_ifindex) = cursor.dp_ifindex() else {
+        let Some(dp_ifindex) = cursor
+            .user_header()
+            .and_then(|h| ovs_header_dp_ifindex(h).ok())
+        else {
             return Err(EINVAL);
         };
         let lock = ovs_lock();
@@ -289,7 +299,9 @@ impl Dump for Get {
         let skip = cursor.position()[0] as usize;
         let mut done = skip;
         for v in table.iter().skip(skip) {
-            if !cursor.entry(skb, vport_cmd::GET, dp.ifindex(), |w| fill(v, &lock, w))? {
+            if !cursor.entry(skb, vport_cmd::GET, &ovs_header(dp.ifindex()), |w| {
+                fill(v, &lock, w)
+            })? {
                 break;
             }
             done += 1;
@@ -301,12 +313,22 @@ impl Dump for Get {
 
 /// Tells the vport group that `v` left `dp` because its device went away
 /// (upstream's `dp_detach_port_notify`).
-pub(crate) fn notify_detached(dp: &Datapath, v: &Vport, lock: &OvsLock) {
-    let Ok(mut msg) = Message::new(&HANDLE, reply_size(), false, vport_cmd::DEL, dp.ifindex())
-    else {
-        return;
-    };
-    if msg.put_attrs(|w| fill(v, lock, w)).is_ok() {
-        msg.multicast(&HANDLE, dp.net);
+/// The datapath's notifications to userspace (`datapath::Notify`).
+pub(crate) struct Notifier;
+
+impl datapath::Notify for Notifier {
+    fn port_detached(dp: &Datapath, v: &Vport, lock: &OvsLock) {
+        let Ok(mut msg) = Message::new(
+            &HANDLE,
+            reply_size(),
+            false,
+            vport_cmd::DEL,
+            &ovs_header(dp.ifindex()),
+        ) else {
+            return;
+        };
+        if msg.put_attrs(|w| fill(v, lock, w)).is_ok() {
+            msg.multicast(&HANDLE, dp.net);
+        }
     }
 }

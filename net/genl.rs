@@ -18,8 +18,8 @@ use kernel::types::Opaque;
 use super::netdev::NetNs;
 use super::policy::Policy;
 use super::skb::SkBuff;
-use crate::genetlink::errno::{Errno, Rejection};
-use crate::genetlink::nla::AttrWriter;
+use crate::abi::errno::{Errno, Rejection};
+use crate::abi::nla::AttrWriter;
 use crate::sys;
 
 /// `GENL_NAMSIZ`: family and multicast group names, NUL included.
@@ -284,14 +284,14 @@ impl<'a> Request<'a> {
         unsafe { sys::ovs_rs_genl_info_nlflags(self.info()) }
     }
 
-    /// A reply message to this request, `payload` bytes of attributes, with the OVS header
-    /// carrying `dp_ifindex`.
-    pub(crate) fn new_reply(&self, payload: usize, cmd: u8, dp_ifindex: i32) -> Result<Message> {
-        let msg = Message::alloc(payload, false)?;
+    /// A reply message to this request, `payload` bytes of attributes, with the family's
+    /// fixed header `user_header` (which [`Message::set_user_header`] may rewrite).
+    pub(crate) fn new_reply(&self, payload: usize, cmd: u8, user_header: &[u8]) -> Result<Message> {
+        let msg = Message::alloc(payload, false, self.user_header().len())?;
         let (skb, info) = (msg.skb.as_ptr(), self.info.as_ptr());
         // SAFETY: `skb` is a fresh skb; `info` is valid.
         let hdr = unsafe { sys::ovs_rs_genlmsg_put_reply(skb, info, cmd) };
-        msg.with_header(hdr, dp_ifindex)
+        msg.with_header(hdr, user_header)
     }
 
     /// Sends `msg` to the requester (`genlmsg_reply`).
@@ -370,25 +370,32 @@ impl DumpCursor<'_> {
         })
     }
 
-    /// The request's `struct ovs_header` `dp_ifindex`, if the request carried a header.
-    pub(crate) fn dp_ifindex(&self) -> Option<i32> {
+    /// The size of the family's fixed user header.
+    fn hdrsize(&self) -> u32 {
+        // SAFETY: `cb` is a genetlink dump's, whose info names the family.
+        unsafe { sys::ovs_rs_cb_hdrsize(self.cb()) }
+    }
+
+    /// The dump request's fixed user header (for OVS, `struct ovs_header`), if the request
+    /// is long enough to carry one.
+    pub(crate) fn user_header(&self) -> Option<&[u8]> {
+        let len = self.hdrsize();
         // SAFETY: `cb` is valid; the shim checks the header fits in the request.
-        let p = unsafe { sys::ovs_rs_cb_userhdr(self.cb(), 4) };
+        let p = unsafe { sys::ovs_rs_cb_userhdr(self.cb(), len) };
         if p.is_null() {
             return None;
         }
-        let mut b = [0u8; 4];
-        // SAFETY: 4 readable bytes (checked by the shim), possibly unaligned.
-        unsafe { core::ptr::copy_nonoverlapping(p.cast::<u8>(), b.as_mut_ptr(), 4) };
-        Some(i32::from_ne_bytes(b))
+        // SAFETY: `len` bytes of the request message (checked by the shim), valid for the
+        // dump call.
+        Some(unsafe { core::slice::from_raw_parts(p.cast::<u8>(), len as usize) })
     }
 
-    /// The dump request's attributes (after the 4-byte OVS header), unvalidated: dump
+    /// The dump request's attributes (after the fixed user header), unvalidated: dump
     /// requests skip the family policy, so callers parse them with the pure codec.
     pub(crate) fn request_attrs(&self) -> &[u8] {
         let mut len = 0u32;
         // SAFETY: `cb` is valid; the shim bounds the attributes by the request's length.
-        let p = unsafe { sys::ovs_rs_cb_attrs(self.cb(), 4, &mut len) };
+        let p = unsafe { sys::ovs_rs_cb_attrs(self.cb(), self.hdrsize(), &mut len) };
         if p.is_null() {
             return &[];
         }
@@ -396,24 +403,34 @@ impl DumpCursor<'_> {
         unsafe { core::slice::from_raw_parts(p.cast::<u8>(), len as usize) }
     }
 
-    /// Adds one message to the dump: the header for `cmd` with `dp_ifindex`, then what
-    /// `fill` writes. Returns `Ok(false)` (adding nothing) when the skb is full, so the
+    /// Adds one message to the dump: the header for `cmd` with the family's fixed header
+    /// `user_header`, then what `fill` writes. Returns `Ok(false)` (adding nothing) when the skb is full, so the
     /// caller stops and resumes at this entry next time.
     pub(crate) fn entry(
         &mut self,
         skb: &mut DumpSkb,
         cmd: u8,
-        dp_ifindex: i32,
+        user_header: &[u8],
         fill: impl FnOnce(&mut AttrWriter<'_>) -> Result<(), Errno>,
     ) -> Result<bool> {
+        if user_header.len() != self.hdrsize() as usize {
+            return Err(EINVAL);
+        }
         let skb = skb.0.as_ptr();
         // SAFETY: `skb` is the dump's reply skb; `cb` is valid.
         let hdr = unsafe { sys::ovs_rs_genlmsg_put_dump(skb, self.cb.as_ptr(), cmd) };
         let Some(hdr) = NonNull::new(hdr) else {
             return Ok(false);
         };
-        // SAFETY: `hdr` points to the 4-byte user header genlmsg_put reserved.
-        unsafe { hdr.as_ptr().cast::<i32>().write_unaligned(dp_ifindex) };
+        // SAFETY: `hdr` points to the user header genlmsg_put reserved, of the family's
+        // `hdrsize` bytes, which is `user_header`'s length.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                user_header.as_ptr(),
+                hdr.as_ptr().cast::<u8>(),
+                user_header.len(),
+            )
+        };
         // SAFETY: `skb` is the valid reply skb, ours during the call.
         match unsafe { put_attrs(skb, fill) } {
             Ok(()) => {
@@ -466,17 +483,19 @@ unsafe fn put_attrs(
 ///
 /// # Invariants
 ///
-/// `skb` is an skb we own; once the header is put, `hdr` is what `genlmsg_put` returned.
+/// `skb` is an skb we own; once the header is put, `hdr` is what `genlmsg_put` returned,
+/// followed by the family's `hdrsize` bytes of user header.
 pub(crate) struct Message {
     skb: NonNull<sys::sk_buff>,
     hdr: *mut c_void,
+    hdrsize: usize,
 }
 
 // SAFETY: An owned skb may move between threads.
 unsafe impl Send for Message {}
 
 impl Message {
-    fn alloc(payload: usize, atomic: bool) -> Result<Self> {
+    fn alloc(payload: usize, atomic: bool, hdrsize: usize) -> Result<Self> {
         // SAFETY: Plain allocations.
         let skb = unsafe {
             if atomic {
@@ -489,16 +508,34 @@ impl Message {
         Ok(Self {
             skb: NonNull::new(skb).ok_or(ENOMEM)?,
             hdr: core::ptr::null_mut(),
+            hdrsize,
         })
     }
 
-    fn with_header(mut self, hdr: *mut c_void, dp_ifindex: i32) -> Result<Self> {
+    fn with_header(mut self, hdr: *mut c_void, user_header: &[u8]) -> Result<Self> {
         let hdr = NonNull::new(hdr).ok_or(errno_to_error(Errno::EMSGSIZE))?;
-        // SAFETY: The 4-byte user header genlmsg_put reserved.
-        unsafe { hdr.as_ptr().cast::<i32>().write_unaligned(dp_ifindex) };
         // INVARIANT: returned by genlmsg_put on `skb`.
         self.hdr = hdr.as_ptr();
+        self.set_user_header(user_header)?;
         Ok(self)
+    }
+
+    /// Rewrites the family's fixed header: a reply allocated before its object existed (as
+    /// upstream's replies are) learns, for instance, the new datapath's ifindex.
+    pub(crate) fn set_user_header(&mut self, user_header: &[u8]) -> Result {
+        if user_header.len() != self.hdrsize || self.hdr.is_null() {
+            return Err(EINVAL);
+        }
+        // SAFETY: `hdr` is followed by the `hdrsize` bytes of user header genlmsg_put
+        // reserved (type invariant), and `user_header` is that long.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                user_header.as_ptr(),
+                self.hdr.cast::<u8>(),
+                self.hdrsize,
+            )
+        };
+        Ok(())
     }
 
     /// A message of `family` for `cmd` not answering any request (portid and seq 0):
@@ -508,13 +545,15 @@ impl Message {
         payload: usize,
         atomic: bool,
         cmd: u8,
-        dp_ifindex: i32,
+        user_header: &[u8],
     ) -> Result<Self> {
         let fam = family.get().ok_or(ENOENT)?;
-        let msg = Self::alloc(payload, atomic)?;
+        // SAFETY: `fam` is registered (handle invariant).
+        let hdrsize = unsafe { (*fam.as_ptr()).hdrsize } as usize;
+        let msg = Self::alloc(payload, atomic, hdrsize)?;
         // SAFETY: A fresh skb; `fam` is registered (handle invariant).
         let hdr = unsafe { sys::genlmsg_put(msg.skb.as_ptr(), 0, 0, fam.as_ptr(), 0, cmd) };
-        msg.with_header(hdr, dp_ifindex)
+        msg.with_header(hdr, user_header)
     }
 
     /// Appends attributes.
@@ -612,6 +651,12 @@ unsafe fn nla_payload<'a>(nla: *const sys::nlattr) -> Option<&'a [u8]> {
     Some(unsafe { core::slice::from_raw_parts(nla.cast::<u8>().add(hdr), len.saturating_sub(hdr)) })
 }
 
+/// The `doit` of every op: runs `H` on the request.
+///
+/// # Safety
+///
+/// Called by generic netlink for a request of a family registered with this op: `info` is
+/// valid for the call, with the family's attributes parsed.
 unsafe extern "C" fn doit_trampoline<H: DoIt>(
     _skb: *mut sys::sk_buff,
     info: *mut sys::genl_info,
@@ -631,6 +676,12 @@ unsafe extern "C" fn doit_trampoline<H: DoIt>(
     }
 }
 
+/// The `dumpit` of every dump op: adds `H`'s next entries to `skb`.
+///
+/// # Safety
+///
+/// Called by generic netlink during a dump of a family registered with this op: `skb` is
+/// the reply skb and `cb` the dump's callback state, both valid for the call.
 unsafe extern "C" fn dumpit_trampoline<H: Dump>(
     skb: *mut sys::sk_buff,
     cb: *mut sys::netlink_callback,

@@ -6,6 +6,11 @@
 pub(crate) mod genl;
 pub(crate) mod netdev;
 pub(crate) mod policy;
+// Shared with the host crate (its items are `pub` for it), over the kernel side in
+// `rcu_env`.
+#[expect(unreachable_pub)]
+pub(crate) mod rcu;
+mod rcu_env;
 pub(crate) mod skb;
 pub(crate) mod sync;
 pub(crate) mod time;

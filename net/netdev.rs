@@ -16,13 +16,15 @@ use kernel::sync::{Arc, ArcBorrow};
 use crate::net::skb::SkBuff;
 use crate::sys;
 
-/// A network namespace, by identity.
+/// A network namespace, held without a reference (as upstream's `possible_net_t`).
 ///
 /// # Invariants
 ///
-/// Points to a `struct net` that was live when the value was made. It holds no reference:
-/// datapaths, the only long-term holders, are destroyed by the namespace's pre-exit hook
-/// (see [`Events::net_exit`]) before the namespace goes.
+/// Points to a `struct net` that is live as long as this value or any copy of it exists.
+/// Values are made only by [`NetNs::from_raw`], whose caller promises that. A request's
+/// namespace is live for the request; the only long-term holders, datapaths and their
+/// vports, are destroyed by the namespace's pre-exit hook ([`Events::net_exit`]) before the
+/// namespace goes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct NetNs(NonNull<sys::net>);
 
@@ -34,9 +36,11 @@ unsafe impl Sync for NetNs {}
 impl NetNs {
     /// # Safety
     ///
-    /// `net` is a live namespace.
+    /// `net` is a live namespace, and stays live as long as the value and its copies exist:
+    /// a copy kept past the caller's context must be in a datapath or vport, which the
+    /// namespace's pre-exit hook destroys.
     pub(crate) unsafe fn from_raw(net: *mut sys::net) -> Option<Self> {
-        // INVARIANT: live, by the caller's guarantee.
+        // INVARIANT: live for as long as the value, by the caller's guarantee.
         NonNull::new(net).map(Self)
     }
 
@@ -172,6 +176,13 @@ pub(crate) trait RxHandler: Send + Sync + 'static {
     fn receive(this: ArcBorrow<'_, Self>, skb: SkBuff);
 }
 
+/// The rx_handler of every attached device: hands its packets to `H`.
+///
+/// # Safety
+///
+/// Called by the receive path as `dev->rx_handler` of a device attached by
+/// [`attach_port`] for `H`: `*pskb` is a valid skb of that device, and the RCU read lock is
+/// held.
 unsafe extern "C" fn rx_trampoline<H: RxHandler>(
     pskb: *mut *mut sys::sk_buff,
 ) -> sys::rx_handler_result {
@@ -229,9 +240,8 @@ pub(crate) fn attach_port<H: RxHandler>(
         )
     })?;
     let data = Arc::into_raw(handler).cast_mut().cast::<c_void>();
-    let handler_fn = Some(rx_trampoline::<H> as unsafe extern "C" fn(_) -> _);
     // SAFETY: RTNL held; the trampoline matches `H`, whose `Arc` `data` is.
-    let err = unsafe { sys::netdev_rx_handler_register(dev.as_ptr(), handler_fn, data) };
+    let err = unsafe { sys::netdev_rx_handler_register(dev.as_ptr(), trampoline_of::<H>(), data) };
     if err != 0 {
         // SAFETY: Not registered, so the `Arc` is still ours to release.
         drop(unsafe { Arc::from_raw(data.cast::<H>()) });
@@ -248,24 +258,42 @@ pub(crate) fn attach_port<H: RxHandler>(
     Ok(())
 }
 
-/// Whether `dev` is attached by [`attach_port`] (its OVS-port flag is set).
-fn is_attached(dev: *const sys::net_device) -> bool {
-    // SAFETY: Callers pass a live device.
-    unsafe { sys::ovs_rs_dev_is_ovs_port(dev) }
+/// The rx_handler that [`attach_port`] installs for handlers of type `H`.
+fn trampoline_of<H: RxHandler>() -> sys::rx_handler_func_t {
+    Some(rx_trampoline::<H> as unsafe extern "C" fn(_) -> _)
+}
+
+/// Whether `dev` is attached by [`attach_port`] with a handler of type `H`: its rx_handler
+/// is our trampoline for `H`. The OVS-port flag alone is not enough, since
+/// `openvswitch.ko` sets it on its own ports, whose handler data is not ours.
+///
+/// # Safety
+///
+/// `dev` is a live device, and RTNL is held (the handler cannot change meanwhile).
+unsafe fn is_attached<H: RxHandler>(dev: *const sys::net_device) -> bool {
+    // SAFETY: A live device (the caller's contract); the shim only compares the pointer.
+    unsafe { sys::ovs_rs_dev_has_rx_handler(dev, trampoline_of::<H>()) }
 }
 
 /// Undoes [`attach_port`] if `dev` is still attached, returning the handler. Waits for
 /// running handlers to finish (`synchronize_net`). Needs RTNL.
 pub(crate) fn detach_port<H: RxHandler>(dev: &NetDevice, _rtnl: &Rtnl) -> Option<Arc<H>> {
-    detach_raw::<H>(dev.as_ptr())
+    // SAFETY: The device is held, and `_rtnl` proves RTNL is held.
+    unsafe { detach_raw::<H>(dev.as_ptr()) }
 }
 
-fn detach_raw<H: RxHandler>(dev: *mut sys::net_device) -> Option<Arc<H>> {
-    if !is_attached(dev) {
+/// [`detach_port`] on a raw device (the unregister notifier's).
+///
+/// # Safety
+///
+/// `dev` is a live device, and RTNL is held.
+unsafe fn detach_raw<H: RxHandler>(dev: *mut sys::net_device) -> Option<Arc<H>> {
+    // SAFETY: The caller's contract is `is_attached`'s.
+    if !unsafe { is_attached::<H>(dev) } {
         return None;
     }
-    // RTNL is held by our callers, so the handler cannot change under us.
-    // SAFETY: `dev` is live and attached: its data is the `Arc<H>` of `attach_port`.
+    // SAFETY: `dev` is live and attached with our handler for `H`: its data is the
+    // `Arc<H>` of `attach_port`, which cannot change while RTNL is held.
     let data = unsafe { sys::ovs_rs_dev_rx_handler_data(dev) };
     // SAFETY: RTNL held; after this returns no reader runs the handler any more.
     unsafe {
@@ -294,6 +322,12 @@ impl<H: InternalDevHandler> InternalOps<H> {
         release: Some(Self::release),
     };
 
+    /// The internal device's transmit.
+    ///
+    /// # Safety
+    ///
+    /// Called by the shim's `ndo_start_xmit` with the device's handler data (an `Arc<H>`
+    /// the device owns until `release`) and an skb that is ours.
     unsafe extern "C" fn xmit(data: *mut c_void, skb: *mut sys::sk_buff) -> i32 {
         // SAFETY: `data` is the `Arc<H>` the device owns until `release`.
         let this = unsafe { ArcBorrow::from_raw(data.cast::<H>()) };
@@ -307,6 +341,11 @@ impl<H: InternalDevHandler> InternalOps<H> {
         }
     }
 
+    /// The internal device is being freed.
+    ///
+    /// # Safety
+    ///
+    /// Called once, by the device's destructor, with the `Arc<H>` it owned.
     unsafe extern "C" fn release(data: *mut c_void) {
         // SAFETY: The device is being freed; it owned this `Arc<H>`.
         drop(unsafe { Arc::from_raw(data.cast::<H>()) });
@@ -381,13 +420,23 @@ impl<E: Events> EventOps<E> {
         rebalance: Some(Self::rebalance),
     };
 
+    /// The netdevice notifier's `NETDEV_UNREGISTER`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the shim's notifier: `dev` is live and RTNL is held.
     unsafe extern "C" fn dev_unregister(dev: *mut sys::net_device) {
-        // The notifier runs under RTNL with a live device.
-        if let Some(port) = detach_raw::<E::Port>(dev) {
+        // SAFETY: The notifier runs under RTNL with a live device.
+        if let Some(port) = unsafe { detach_raw::<E::Port>(dev) } {
             E::port_unregistering(port);
         }
     }
 
+    /// The pernet `pre_exit` hook.
+    ///
+    /// # Safety
+    ///
+    /// Called by the shim's pernet operations: `net` is still live.
     unsafe extern "C" fn net_exit(net: *mut sys::net) {
         // SAFETY: The namespace is still live in its pre-exit hook.
         if let Some(net) = unsafe { NetNs::from_raw(net) } {
@@ -395,10 +444,21 @@ impl<E: Events> EventOps<E> {
         }
     }
 
+    /// The shim's work item.
+    ///
+    /// # Safety
+    ///
+    /// Called in process context by the shim's work item, while the events are registered.
     unsafe extern "C" fn deferred_work() {
         E::deferred_work();
     }
 
+    /// The shim's periodic delayed work.
+    ///
+    /// # Safety
+    ///
+    /// Called in process context by the shim's delayed work, while the events are
+    /// registered.
     unsafe extern "C" fn rebalance() {
         E::rebalance();
     }

@@ -8,7 +8,7 @@ use core::ptr::NonNull;
 
 use kernel::prelude::*;
 
-use crate::genetlink::errno::Errno;
+use crate::abi::errno::Errno;
 use crate::net::genl::errno_to_error;
 use crate::net::netdev::NetDevice;
 use crate::sys;

@@ -14,6 +14,7 @@
     unreachable_pub,
     unsafe_op_in_unsafe_fn,
     clippy::all,
+    clippy::undocumented_unsafe_blocks,
     missing_docs
 )]
 
@@ -31,7 +32,7 @@ macro_rules! same_as_header {
     };
 }
 
-use crate::genetlink::uapi::{
+use crate::abi::uapi::{
     self, action_attr, dp_attr, dp_cmd, dp_feature, flow_attr, flow_cmd, key_attr, packet_attr,
     packet_cmd, sample_attr, ufid_flags, userspace_attr, vport_attr, vport_cmd, vport_type,
     vport_upcall_attr,

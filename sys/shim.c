@@ -82,6 +82,12 @@ struct net *ovs_rs_cb_net(const struct netlink_callback *cb)
 	return sock_net(cb->skb->sk);
 }
 
+unsigned int ovs_rs_cb_hdrsize(const struct netlink_callback *cb)
+{
+	/* genl_info_dump() only reads cb->ctx, but takes a non-const pointer. */
+	return genl_info_dump((struct netlink_callback *)cb)->family->hdrsize;
+}
+
 const void *ovs_rs_cb_userhdr(const struct netlink_callback *cb, unsigned int hdrsize)
 {
 	/* Dump requests are not policy-checked for the user header length; do it here. */
@@ -228,9 +234,11 @@ bool ovs_rs_dev_can_be_port(const struct net_device *dev)
 	       !(dev->priv_flags & IFF_OPENVSWITCH);
 }
 
-bool ovs_rs_dev_is_ovs_port(const struct net_device *dev)
+bool ovs_rs_dev_has_rx_handler(const struct net_device *dev, rx_handler_func_t *handler)
 {
-	return netif_is_ovs_port(dev);
+	/* openvswitch.ko sets IFF_OVS_DATAPATH too; only the handler is ours alone. */
+	return netif_is_ovs_port(dev) &&
+	       rcu_access_pointer(dev->rx_handler) == handler;
 }
 
 bool ovs_rs_dev_is_unregistering(const struct net_device *dev)

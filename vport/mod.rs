@@ -12,6 +12,8 @@
 //! [`InternalLink`] (datapath and port number) rather than the vport, so that unregistering
 //! the device never waits on the vport's own device reference.
 
+// `unsafe` lives only in `sys/` and `net/`.
+#![forbid(unsafe_code)]
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use core::ffi::CStr;
@@ -34,8 +36,8 @@ pub(crate) enum VportKind {
 impl VportKind {
     pub(crate) fn uapi(self) -> u32 {
         match self {
-            Self::Netdev => crate::genetlink::uapi::vport_type::NETDEV,
-            Self::Internal => crate::genetlink::uapi::vport_type::INTERNAL,
+            Self::Netdev => crate::abi::uapi::vport_type::NETDEV,
+            Self::Internal => crate::abi::uapi::vport_type::INTERNAL,
         }
     }
 }

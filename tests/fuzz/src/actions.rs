@@ -17,8 +17,8 @@ use ovs_rs_host::actions::action::{
 use ovs_rs_host::actions::validate::{put_actions, validate_actions};
 use ovs_rs_host::flow::extract::{ETH_HLEN, ETH_P_8021AD, ETH_P_8021Q};
 use ovs_rs_host::flow::key::{field as kf, FlowKey};
-use ovs_rs_host::genetlink::errno::{Errno, Rejection};
-use ovs_rs_host::genetlink::uapi::{flow_attr, DP_MAX_PORTS};
+use ovs_rs_host::abi::errno::{Errno, Rejection};
+use ovs_rs_host::abi::uapi::{flow_attr, DP_MAX_PORTS};
 
 /// The kernel's sink is two fallible vectors; this one can be told to run out of memory.
 #[derive(Default)]

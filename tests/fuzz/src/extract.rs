@@ -17,7 +17,7 @@ use ovs_rs_host::flow::key::{field as kf, FlowKey, VLAN_TAG_PRESENT};
 use ovs_rs_host::flow::key_nla::{
     parse_key, parse_match, put_key, put_mask, ETH_P_MPLS_MC, ETH_P_MPLS_UC, ETH_P_NSH,
 };
-use ovs_rs_host::genetlink::uapi::DP_MAX_PORTS;
+use ovs_rs_host::abi::uapi::DP_MAX_PORTS;
 
 pub fn run(data: &[u8]) {
     let (c, frame) = crate::control::<8>(data);

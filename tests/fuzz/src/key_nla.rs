@@ -14,8 +14,8 @@ use ovs_rs_host::flow::key::{field as kf, mask_key, FlowKey, KeyRange};
 use ovs_rs_host::flow::key_nla::{
     parse_key, parse_match, parse_packet_meta, put_key, put_mask, Match,
 };
-use ovs_rs_host::genetlink::errno::Errno;
-use ovs_rs_host::genetlink::uapi::DP_MAX_PORTS;
+use ovs_rs_host::abi::errno::Errno;
+use ovs_rs_host::abi::uapi::DP_MAX_PORTS;
 
 pub fn run(data: &[u8]) {
     let ([mode, s0, s1], rest) = crate::control::<3>(data);

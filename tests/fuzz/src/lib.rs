@@ -38,10 +38,10 @@ pub(crate) fn control<const N: usize>(data: &[u8]) -> ([u8; N], &[u8]) {
 /// Encodes with one of the module's writers into a scratch buffer.
 pub(crate) fn write<E: core::fmt::Debug>(
     cap: usize,
-    f: impl FnOnce(&mut ovs_rs_host::genetlink::nla::AttrWriter<'_>) -> Result<(), E>,
+    f: impl FnOnce(&mut ovs_rs_host::abi::nla::AttrWriter<'_>) -> Result<(), E>,
 ) -> Result<Vec<u8>, E> {
     let mut buf = vec![0u8; cap];
-    let mut w = ovs_rs_host::genetlink::nla::AttrWriter::new(&mut buf);
+    let mut w = ovs_rs_host::abi::nla::AttrWriter::new(&mut buf);
     f(&mut w)?;
     Ok(w.as_bytes().to_vec())
 }

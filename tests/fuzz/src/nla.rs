@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-//! `nla`: the attribute codec (`genetlink/nla.rs`) and the request-table parsers built on
-//! it (`genetlink/{flow,packet,vport,dp}_attrs.rs`).
+//! `nla`: the attribute codec (`abi/nla.rs`) and the request-table parsers built on
+//! it (`abi/{flow,packet,vport,dp}_attrs.rs`).
 //!
 //! Input: one control byte (the writer's buffer size and options), then an attribute stream.
 //! Invariants: iteration yields attributes whose payloads lie inside the stream, tile it
@@ -8,15 +8,15 @@
 //! back with `AttrWriter` reads back the same; the writer reports `EMSGSIZE` exactly when an
 //! attribute does not fit, and then writes nothing; policy helpers return what they say.
 
-use ovs_rs_host::genetlink::dp_attrs::{dp_selector, ovs_header_dp_ifindex, DpAttrs};
-use ovs_rs_host::genetlink::errno::Errno;
-use ovs_rs_host::genetlink::flow_attrs::FlowAttrs;
-use ovs_rs_host::genetlink::nla::{
+use ovs_rs_host::abi::dp_attrs::{dp_selector, ovs_header_dp_ifindex, DpAttrs};
+use ovs_rs_host::abi::errno::Errno;
+use ovs_rs_host::abi::flow_attrs::FlowAttrs;
+use ovs_rs_host::abi::nla::{
     self, nla_align, nla_total_size, policy, Attr, AttrWriter, Attrs, NLA_F_NESTED, NLA_HDRLEN,
     NLA_TYPE_MASK,
 };
-use ovs_rs_host::genetlink::packet_attrs::PacketAttrs;
-use ovs_rs_host::genetlink::vport_attrs::{vport_selector, VportAttrs};
+use ovs_rs_host::abi::packet_attrs::PacketAttrs;
+use ovs_rs_host::abi::vport_attrs::{vport_selector, VportAttrs};
 
 /// How deep nested payloads are walked as attribute streams.
 const MAX_WALK_DEPTH: usize = 6;

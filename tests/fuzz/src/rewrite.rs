@@ -18,8 +18,8 @@ use ovs_rs_host::flow::extract::{
     extract, PacketMeta, ETH_P_IP, ETH_P_IPV6, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP,
 };
 use ovs_rs_host::flow::key::{field as kf, FlowKey};
-use ovs_rs_host::genetlink::nla::NLA_HDRLEN;
-use ovs_rs_host::genetlink::uapi::{action_attr, key_attr};
+use ovs_rs_host::abi::nla::NLA_HDRLEN;
+use ovs_rs_host::abi::uapi::{action_attr, key_attr};
 
 const KEYS: [u16; 7] = [
     key_attr::PRIORITY,
@@ -157,7 +157,7 @@ pub fn run(data: &[u8]) {
     let mut key = FlowKey::ZERO;
     let layout = extract(&frame, &meta, &mut key);
     if layout.truncated_l3 {
-        // actions/execute.rs refuses IP and transport rewrites on a packet cut short inside
+        // datapath/execute.rs refuses IP and transport rewrites on a packet cut short inside
         // its IP header before they reach apply_set (upstream's writable-header check).
         return;
     }

@@ -9,8 +9,8 @@ use std::path::Path;
 use ovs_rs_host::flow::extract::{extract, PacketMeta};
 use ovs_rs_host::flow::key::FlowKey;
 use ovs_rs_host::flow::key_nla::{parse_match, put_key, put_mask};
-use ovs_rs_host::genetlink::nla::AttrWriter;
-use ovs_rs_host::genetlink::uapi::{flow_attr, packet_attr, vport_attr};
+use ovs_rs_host::abi::nla::AttrWriter;
+use ovs_rs_host::abi::uapi::{flow_attr, packet_attr, vport_attr};
 
 const DST: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
 const SRC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];

@@ -1,5 +1,8 @@
 //! The pure part of the module's `actions/` directory.
 
+// As in the module: no `unsafe` in the pure core.
+#![forbid(unsafe_code)]
+
 #[path = "../../../actions/action.rs"]
 pub mod action;
 #[path = "../../../actions/csum.rs"]

@@ -1,5 +1,8 @@
 //! The pure part of the module's `flow/` directory.
 
+// As in the module: no `unsafe` in the pure core.
+#![forbid(unsafe_code)]
+
 #[path = "../../../flow/extract.rs"]
 pub mod extract;
 #[path = "../../../flow/key.rs"]

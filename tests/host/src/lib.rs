@@ -2,6 +2,7 @@
 //!
 //! The files are the module's own, included by `#[path]`; nothing is copied.
 
+pub mod abi;
 pub mod actions;
 pub mod flow;
-pub mod genetlink;
+pub mod net;

@@ -1,16 +1,14 @@
 //! Flow action validation and dump: upstream's `__ovs_nla_copy_actions()` rules, errnos,
 //! nesting limit, and byte-identical `ovs_nla_put_actions()` output.
 
+use ovs_rs_host::abi::errno::{Errno, Rejection};
+use ovs_rs_host::abi::nla::{nla_align, AttrWriter, NLA_F_NESTED};
+use ovs_rs_host::abi::uapi::{action_attr as act, key_attr, sample_attr, userspace_attr as us};
 use ovs_rs_host::actions::action::{
     Action, ActionSink, ArenaRef, HashAlg, Masked, PortsKey, SetForm, SetKey, MAX_DEPTH,
 };
 use ovs_rs_host::actions::validate::{put_actions, validate_actions};
 use ovs_rs_host::flow::key::{field, frag, FlowKey};
-use ovs_rs_host::genetlink::errno::{Errno, Rejection};
-use ovs_rs_host::genetlink::nla::{nla_align, AttrWriter, NLA_F_NESTED};
-use ovs_rs_host::genetlink::uapi::{
-    action_attr as act, key_attr, sample_attr, userspace_attr as us,
-};
 
 mod common;
 use common::{attr, u32_attr};

@@ -1,10 +1,10 @@
 //! Typed parsing of `OVS_DP_ATTR_*`: upstream's rules for names, features and ranges.
 
-use ovs_rs_host::genetlink::dp_attrs::{
+use ovs_rs_host::abi::dp_attrs::{
     dp_selector, ovs_header_dp_ifindex, DpAttrs, DpSelector, KNOWN_USER_FEATURES,
 };
-use ovs_rs_host::genetlink::errno::Errno;
-use ovs_rs_host::genetlink::uapi::{dp_attr, dp_feature};
+use ovs_rs_host::abi::errno::Errno;
+use ovs_rs_host::abi::uapi::{dp_attr, dp_feature};
 
 fn table<'a>(entries: &'a [(u16, &'a [u8])]) -> impl Fn(u16) -> Option<&'a [u8]> + 'a {
     move |n| entries.iter().find(|(k, _)| *k == n).map(|(_, v)| *v)

@@ -3,14 +3,14 @@
 
 use std::collections::HashSet;
 
-use ovs_rs_host::genetlink::errno::Errno;
-use ovs_rs_host::genetlink::flow_attrs::{
+use ovs_rs_host::abi::errno::Errno;
+use ovs_rs_host::abi::flow_attrs::{
     check_may_replace, jhash, put_flow_stats, put_ufid, should_fill_actions, should_fill_key,
     should_fill_mask, FlowAttrs, FlowSelector, FlowStats, NewFlow, Ufid, EEXIST, MAX_UFID_LENGTH,
     NEW_ACTIONS_UNSAFE, NLM_F_CREATE, NLM_F_EXCL, SET_ACTIONS_UNSAFE, UFID_SIZE_OUT_OF_RANGE,
 };
-use ovs_rs_host::genetlink::nla::{AttrWriter, Attrs, PADS_FOR_64BIT};
-use ovs_rs_host::genetlink::uapi::{flow_attr, ufid_flags, FLOW_STATS_LEN};
+use ovs_rs_host::abi::nla::{AttrWriter, Attrs, PADS_FOR_64BIT};
+use ovs_rs_host::abi::uapi::{flow_attr, ufid_flags, FLOW_STATS_LEN};
 
 fn table<'a>(entries: &'a [(u16, &'a [u8])]) -> impl Fn(u16) -> Option<&'a [u8]> + 'a {
     move |n| entries.iter().find(|(k, _)| *k == n).map(|(_, v)| *v)

@@ -2,13 +2,13 @@
 //! The flow key's netlink codec: round trips from real frames, upstream's mask rules, every
 //! rejection, byte-exact encodings, and arbitrary input never panicking.
 
+use ovs_rs_host::abi::errno::{Errno, Rejection};
+use ovs_rs_host::abi::nla::AttrWriter;
+use ovs_rs_host::abi::uapi::key_attr as ka;
+use ovs_rs_host::abi::uapi::DP_MAX_PORTS;
 use ovs_rs_host::flow::extract::*;
 use ovs_rs_host::flow::key::{field as kf, FlowKey, VLAN_TAG_PRESENT};
 use ovs_rs_host::flow::key_nla::*;
-use ovs_rs_host::genetlink::errno::{Errno, Rejection};
-use ovs_rs_host::genetlink::nla::AttrWriter;
-use ovs_rs_host::genetlink::uapi::key_attr as ka;
-use ovs_rs_host::genetlink::uapi::DP_MAX_PORTS;
 
 mod common;
 use common::{

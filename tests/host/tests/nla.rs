@@ -1,7 +1,7 @@
 //! The netlink attribute codec: walking and building attribute streams.
 
-use ovs_rs_host::genetlink::errno::Errno;
-use ovs_rs_host::genetlink::nla::{nul_string, AttrWriter, Attrs, NLA_F_NESTED};
+use ovs_rs_host::abi::errno::Errno;
+use ovs_rs_host::abi::nla::{nul_string, AttrWriter, Attrs, NLA_F_NESTED};
 
 mod common;
 use common::attr;
@@ -167,7 +167,7 @@ fn cancel_nest_drops_the_nest_and_its_contents() {
 
 #[test]
 fn total_sizes() {
-    use ovs_rs_host::genetlink::nla::{nla_total_size, nla_total_size_64bit};
+    use ovs_rs_host::abi::nla::{nla_total_size, nla_total_size_64bit};
     assert_eq!(nla_total_size(0), 4);
     assert_eq!(nla_total_size(1), 8);
     assert_eq!(nla_total_size(64), 68);
@@ -176,7 +176,7 @@ fn total_sizes() {
 
 #[test]
 fn policy_rechecks() {
-    use ovs_rs_host::genetlink::nla::policy;
+    use ovs_rs_host::abi::nla::policy;
     assert_eq!(policy::u32(&[1, 0, 0, 0, 9], 7), Ok(1u32.to_le()));
     let r = policy::u32(&[1, 0, 0], 7).unwrap_err();
     assert_eq!(

@@ -1,19 +1,19 @@
 //! Typed parsing of `OVS_PACKET_ATTR_*` (`packet_policy`, `ovs_packet_cmd_execute()`) and
 //! the upcall's attributes (`queue_userspace_packet()`).
 
+use ovs_rs_host::abi::errno::Errno;
+use ovs_rs_host::abi::nla::{AttrWriter, Attrs};
+use ovs_rs_host::abi::packet_attrs::{
+    packet_attr_header, put_packet_header, put_upcall_attrs, upcall_packet_pad, Execute,
+    PacketAttrs, PacketHash, Upcall, UpcallActions, EFBIG, ENOBUFS, ETH_HLEN,
+    OVS_PACKET_HASH_L4_BIT, OVS_PACKET_HASH_SW_BIT,
+};
+use ovs_rs_host::abi::uapi::packet_attr;
 use ovs_rs_host::actions::action::Action;
 use ovs_rs_host::actions::validate::put_actions;
 use ovs_rs_host::flow::extract::{extract, PacketMeta, ETH_P_IP, IPPROTO_TCP};
 use ovs_rs_host::flow::key::FlowKey;
 use ovs_rs_host::flow::key_nla::put_key;
-use ovs_rs_host::genetlink::errno::Errno;
-use ovs_rs_host::genetlink::nla::{AttrWriter, Attrs};
-use ovs_rs_host::genetlink::packet_attrs::{
-    packet_attr_header, put_packet_header, put_upcall_attrs, upcall_packet_pad, Execute,
-    PacketAttrs, PacketHash, Upcall, UpcallActions, EFBIG, ENOBUFS, ETH_HLEN,
-    OVS_PACKET_HASH_L4_BIT, OVS_PACKET_HASH_SW_BIT,
-};
-use ovs_rs_host::genetlink::uapi::packet_attr;
 
 mod common;
 use common::{eth, ipv4, tcp, u32_attr};

@@ -6,6 +6,7 @@
 //! fold to the sum of the frame's bytes; under `CHECKSUM_PARTIAL` the L4 field must hold the
 //! folded pseudo-header sum. The flow key must equal a fresh extraction of the new frame.
 
+use ovs_rs_host::abi::errno::Errno;
 use ovs_rs_host::actions::action::{
     EthernetKey, Ipv4Key, Ipv6Key, Masked, PortsKey, SetKey, MAX_SET_KEY_LEN,
 };
@@ -16,7 +17,6 @@ use ovs_rs_host::flow::extract::{
     IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP,
 };
 use ovs_rs_host::flow::key::{field as kf, FlowKey};
-use ovs_rs_host::genetlink::errno::Errno;
 
 mod common;
 use common::tagged;

@@ -1,10 +1,10 @@
 //! Typed parsing of `OVS_VPORT_ATTR_*`: upstream's `vport_policy`, `ovs_vport_cmd_new()`'s
 //! checks, `lookup_vport()`, and the vport reply attributes.
 
-use ovs_rs_host::genetlink::errno::Errno;
-use ovs_rs_host::genetlink::nla::{AttrWriter, Attrs, PADS_FOR_64BIT};
-use ovs_rs_host::genetlink::uapi::{vport_attr, vport_type, vport_upcall_attr, VPORT_STATS_LEN};
-use ovs_rs_host::genetlink::vport_attrs::{
+use ovs_rs_host::abi::errno::Errno;
+use ovs_rs_host::abi::nla::{AttrWriter, Attrs, PADS_FOR_64BIT};
+use ovs_rs_host::abi::uapi::{vport_attr, vport_type, vport_upcall_attr, VPORT_STATS_LEN};
+use ovs_rs_host::abi::vport_attrs::{
     check_deletable, put_upcall_pids, put_vport_stats, put_vport_upcall_stats, vport_selector,
     UpcallPids, VportAttrs, VportSelector, VportStats, VportType, EFBIG,
 };

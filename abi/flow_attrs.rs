@@ -367,7 +367,7 @@ pub struct FlowStats {
 
 impl FlowStats {
     /// The struct's bytes, host byte order.
-    pub fn to_bytes(&self) -> [u8; FLOW_STATS_LEN] {
+    pub fn to_bytes(self) -> [u8; FLOW_STATS_LEN] {
         let mut out = [0u8; FLOW_STATS_LEN];
         for (chunk, v) in out.chunks_exact_mut(8).zip([self.n_packets, self.n_bytes]) {
             chunk.copy_from_slice(&v.to_ne_bytes());

@@ -7,14 +7,14 @@
 //! `body_len` entries; they run on a copy of the packet unless they are the last thing
 //! the list does.
 
+use crate::abi::packet_attrs::UpcallActions;
 use crate::actions::action::{Action, SetKey};
 use crate::actions::rewrite::{apply_set, Applied, Csum, CsumMode, SkbMeta as RewriteMeta};
+use crate::datapath::flow_table::FlowActions;
 use crate::datapath::upcall::{self, Kind};
 use crate::datapath::Datapath;
 use crate::flow::extract::{extract, Layout, PacketMeta};
 use crate::flow::key::{field as kf, FlowKey};
-use crate::flow::table::FlowActions;
-use crate::genetlink::packet_attrs::UpcallActions;
 use crate::net::skb::{random_u32, SkBuff};
 use crate::net::sync::RcuReadGuard;
 
@@ -228,8 +228,10 @@ impl Exec<'_> {
             Some(layout) => layout,
             None => {
                 // The headers moved since the key was extracted: find them again.
-                let mut pkt_meta = PacketMeta::default();
-                pkt_meta.vlan_accel = meta.vlan_present.then_some((meta.vlan_tpid, meta.vlan_tci));
+                let pkt_meta = PacketMeta {
+                    vlan_accel: meta.vlan_present.then_some((meta.vlan_tpid, meta.vlan_tci)),
+                    ..Default::default()
+                };
                 let mut scratch = FlowKey::ZERO;
                 let layout = extract(skb.headers(REWRITE_MAX), &pkt_meta, &mut scratch);
                 self.layout = Some(layout);

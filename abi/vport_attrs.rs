@@ -323,7 +323,7 @@ pub struct VportStats {
 
 impl VportStats {
     /// The struct's bytes: the counters in field order, host byte order, no padding.
-    pub fn to_bytes(&self) -> [u8; VPORT_STATS_LEN] {
+    pub fn to_bytes(self) -> [u8; VPORT_STATS_LEN] {
         let mut out = [0u8; VPORT_STATS_LEN];
         let fields = [
             self.rx_packets,

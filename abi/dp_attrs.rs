@@ -6,7 +6,7 @@
 
 use super::errno::{Errno, Rejection};
 use super::nla::nul_string;
-use super::uapi::{dp_attr, dp_feature, IFNAMSIZ, MASKS_CACHE_SIZE_MAX};
+use super::uapi::{dp_attr, dp_feature, IFNAMSIZ, MASKS_CACHE_SIZE_MAX, OVS_HEADER_LEN};
 
 /// How a request names its datapath: `lookup_datapath()` prefers `OVS_DP_ATTR_NAME`
 /// over the header's `dp_ifindex`.
@@ -110,6 +110,11 @@ pub fn dp_selector<'a>(
         Some(name) => DpSelector::Name(name),
         None => DpSelector::Ifindex(dp_ifindex),
     })
+}
+
+/// `struct ovs_header` for a message about the datapath whose local port is `dp_ifindex`.
+pub fn ovs_header(dp_ifindex: i32) -> [u8; OVS_HEADER_LEN] {
+    dp_ifindex.to_ne_bytes()
 }
 
 /// Reads `struct ovs_header` from a request's user header.

@@ -18,11 +18,13 @@ use core::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
+use crate::abi::errno::Errno;
+use crate::abi::flow_attrs::Ufid;
 use crate::actions::action::{Action, ActionSink, ArenaRef};
 use crate::flow::key::{mask_key, masked_equal, masked_hash, FlowKey, KeyRange};
-use crate::genetlink::errno::Errno;
-use crate::genetlink::flow_attrs::Ufid;
-use crate::net::sync::{OvsCell, OvsLock, PerCpuArray, RcuBox, RcuList, RcuPtr, RcuReader};
+use crate::net::sync::{
+    rcu_read_lock, OvsCell, OvsLock, PerCpuArray, RcuBox, RcuList, RcuPtr, RcuReader,
+};
 use crate::net::time::jiffies;
 
 /// Buckets of a new table (upstream's `TBL_MIN_BUCKETS`).
@@ -116,7 +118,7 @@ pub(crate) struct Flow {
 impl Flow {
     /// A flow matching `key` under `mask`, not yet in a table: its mask is resolved on
     /// insertion. Allocates; call before taking the OVS mutex.
-    pub(crate) fn new(
+    pub(crate) fn prepare(
         unmasked: &FlowKey,
         mask: &FlowKey,
         ufid: Option<Ufid>,
@@ -127,7 +129,7 @@ impl Flow {
         mask_key(&mut key, unmasked, mask, range);
         let mask = Arc::new(
             Mask {
-                key: mask.clone(),
+                key: *mask,
                 range,
                 users: OvsCell::new(0),
                 hits: AtomicU64::new(0),
@@ -136,7 +138,7 @@ impl Flow {
         )?;
         Ok(NewFlow {
             key,
-            unmasked: unmasked.clone(),
+            unmasked: *unmasked,
             mask,
             ufid,
             actions,
@@ -247,7 +249,7 @@ impl FlowTable {
         )?))
     }
 
-    pub(crate) fn set_cache(&self, cache: Option<RcuBox<PerCpuArray>>, lock: &OvsLock) {
+    pub(crate) fn set_cache(&self, cache: Option<RcuBox<PerCpuArray>>, lock: &mut OvsLock) {
         self.cache.replace(cache, lock);
     }
 
@@ -272,7 +274,7 @@ impl FlowTable {
         // Pre- and post-recirculation packets share a hash: mix the recirculation id in.
         let recirc = key.u32_at(crate::flow::key::field::RECIRC_ID);
         let skb_hash = if recirc != 0 {
-            crate::genetlink::flow_attrs::jhash(&recirc.to_ne_bytes(), skb_hash)
+            crate::abi::flow_attrs::jhash(&recirc.to_ne_bytes(), skb_hash)
         } else {
             skb_hash
         };
@@ -293,7 +295,7 @@ impl FlowTable {
                 }
                 return found;
             }
-            if victim.is_none_or(|(_, h)| entry_hash < h) {
+            if victim.map_or(true, |(_, h)| entry_hash < h) {
                 victim = Some((index, entry_hash));
             }
             hash >>= 8;
@@ -439,14 +441,18 @@ impl FlowTable {
         };
         // Nothing fails past this point, so the mask's user count stays exact.
         *mask.users.get_mut(lock) += 1;
-        let lock: &OvsLock = lock;
-        if let Some(bucket) = self.by_key.get(lock).and_then(|ti| ti.bucket(hash)) {
-            bucket.push_front(key_entry, lock);
-        }
-        if let Some(e) = ufid_entry {
-            let h = e_hash(&e);
-            if let Some(bucket) = self.by_ufid.get(lock).and_then(|ti| ti.bucket(h)) {
-                bucket.push_front(e, lock);
+        {
+            // The buckets are read under RCU, so that they may be held across the pushes
+            // (writes, which need the lock mutably); nothing here sleeps.
+            let rcu = rcu_read_lock();
+            if let Some(bucket) = self.by_key.get(&rcu).and_then(|ti| ti.bucket(hash)) {
+                bucket.push_front(key_entry, lock);
+            }
+            if let Some(e) = ufid_entry {
+                let h = e_hash(&e);
+                if let Some(bucket) = self.by_ufid.get(&rcu).and_then(|ti| ti.bucket(h)) {
+                    bucket.push_front(e, lock);
+                }
             }
         }
         let n = self.count.load(Ordering::Relaxed) + 1;
@@ -457,7 +463,7 @@ impl FlowTable {
     }
 
     /// The table's mask equal to `candidate`, or `candidate` appended to the list.
-    fn share_mask(&self, candidate: Arc<Mask>, lock: &OvsLock) -> Result<Arc<Mask>> {
+    fn share_mask(&self, candidate: Arc<Mask>, lock: &mut OvsLock) -> Result<Arc<Mask>> {
         let Some(list) = self.masks.get(lock) else {
             return Err(EINVAL);
         };
@@ -474,7 +480,7 @@ impl FlowTable {
         Ok(candidate)
     }
 
-    fn grow_if_needed(&self, n: usize, lock: &OvsLock) -> Result {
+    fn grow_if_needed(&self, n: usize, lock: &mut OvsLock) -> Result {
         for index in [&self.by_key, &self.by_ufid] {
             let Some(ti) = index.get(lock) else {
                 continue;
@@ -514,19 +520,21 @@ impl FlowTable {
     /// Removes `flow` from the table; it is freed once readers are done with it.
     pub(crate) fn remove(&self, flow: &Arc<Flow>, lock: &mut OvsLock) {
         {
-            let lock: &OvsLock = lock;
+            // The buckets are read under RCU, to be held across the unlinks (see
+            // `insert`).
+            let rcu = rcu_read_lock();
             let ptr_eq = |e: &Entry| Arc::ptr_eq(&e.flow, flow);
             let hash = key_hash(&flow.key, &flow.mask);
             let removed = self
                 .by_key
-                .get(lock)
+                .get(&rcu)
                 .and_then(|ti| ti.bucket(hash))
                 .is_some_and(|b| b.remove_first(ptr_eq, lock));
             if !removed {
                 return;
             }
             if let Some(u) = &flow.ufid {
-                if let Some(b) = self.by_ufid.get(lock).and_then(|ti| ti.bucket(u.hash())) {
+                if let Some(b) = self.by_ufid.get(&rcu).and_then(|ti| ti.bucket(u.hash())) {
                     b.remove_first(ptr_eq, lock);
                 }
             }
@@ -540,7 +548,7 @@ impl FlowTable {
         }
     }
 
-    fn drop_mask(&self, mask: &Arc<Mask>, lock: &OvsLock) {
+    fn drop_mask(&self, mask: &Arc<Mask>, lock: &mut OvsLock) {
         let Some(list) = self.masks.get(lock) else {
             return;
         };
@@ -562,7 +570,6 @@ impl FlowTable {
         let fresh_key = Instance::new(MIN_BUCKETS)?;
         let fresh_ufid = Instance::new(MIN_BUCKETS)?;
         let fresh_masks = RcuBox::new(MaskList::default(), GFP_KERNEL)?;
-        let lock: &OvsLock = lock;
         self.by_key.replace(Some(fresh_key), lock);
         self.by_ufid.replace(Some(fresh_ufid), lock);
         self.masks.replace(Some(fresh_masks), lock);
@@ -572,7 +579,7 @@ impl FlowTable {
 
     /// Re-sorts the masks by hits since the last call, busiest first, as upstream's
     /// `ovs_flow_masks_rebalance` does periodically.
-    pub(crate) fn rebalance_masks(&self, lock: &OvsLock) -> Result {
+    pub(crate) fn rebalance_masks(&self, lock: &mut OvsLock) -> Result {
         let Some(list) = self.masks.get(lock) else {
             return Ok(());
         };
