@@ -9,12 +9,17 @@ pub struct Errno(pub i32);
 
 impl Errno {
     pub const ENOMEM: Errno = Errno(12);
+    pub const EEXIST: Errno = Errno(17);
     pub const EINVAL: Errno = Errno(22);
+    /// A port number out of range, or a packet too long for one netlink attribute.
+    pub const EFBIG: Errno = Errno(27);
     pub const ERANGE: Errno = Errno(34);
     pub const EOVERFLOW: Errno = Errno(75);
     pub const EMSGSIZE: Errno = Errno(90);
     pub const EOPNOTSUPP: Errno = Errno(95);
     pub const EAFNOSUPPORT: Errno = Errno(97);
+    /// An upcall's MRU, length, hash or packet attribute does not fit (upstream's).
+    pub const ENOBUFS: Errno = Errno(105);
     pub const ENOTCONN: Errno = Errno(107);
 }
 

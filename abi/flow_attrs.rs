@@ -19,9 +19,6 @@ use super::errno::{Errno, Rejection};
 use super::nla::{policy, AttrWriter};
 use super::uapi::{flow_attr, ufid_flags, FLOW_STATS_LEN};
 
-/// `EEXIST`.
-pub const EEXIST: Errno = Errno(17);
-
 /// `MAX_UFID_LENGTH`: 128 bits.
 pub const MAX_UFID_LENGTH: usize = 16;
 
@@ -327,11 +324,11 @@ pub const NLM_F_EXCL: u16 = 0x200;
 pub const NLM_F_CREATE: u16 = 0x400;
 
 /// `ovs_flow_cmd_new()` when the flow exists already: a request with `NLM_F_CREATE` or
-/// `NLM_F_EXCL` in its netlink header flags may not modify it (`EEXIST`); others replace
+/// `NLM_F_EXCL` in its netlink header flags may not modify it (`Errno::EEXIST`); others replace
 /// its actions.
 pub fn check_may_replace(nlmsg_flags: u16) -> Result<(), Rejection> {
     if nlmsg_flags & (NLM_F_CREATE | NLM_F_EXCL) != 0 {
-        return Err(Rejection::new(EEXIST, c"Flow already exists", None));
+        return Err(Rejection::new(Errno::EEXIST, c"Flow already exists", None));
     }
     Ok(())
 }

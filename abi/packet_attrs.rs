@@ -17,12 +17,6 @@ use crate::actions::validate::put_actions;
 use crate::flow::key::FlowKey;
 use crate::flow::key_nla::put_key;
 
-/// `EFBIG`: a packet too long for one netlink attribute.
-pub const EFBIG: Errno = Errno(27);
-/// `ENOBUFS`: what upstream returns when an upcall's MRU, length, hash or packet attribute
-/// does not fit.
-pub const ENOBUFS: Errno = Errno(105);
-
 /// `ETH_HLEN`: `packet_policy` wants at least an Ethernet header.
 pub const ETH_HLEN: usize = 14;
 
@@ -177,9 +171,9 @@ pub struct Upcall<'a> {
 /// was truncated, `HASH`. The packet attribute comes last, from [`put_packet_header`] and
 /// the packet bytes, which the caller copies itself.
 ///
-/// Errors as upstream: `EFBIG` (before anything is put) when `sent_len` bytes cannot fit
+/// Errors as upstream: `Errno::EFBIG` (before anything is put) when `sent_len` bytes cannot fit
 /// one attribute; `EMSGSIZE` when the key, userdata or the actions nest's header do not
-/// fit; `ENOBUFS` for the MRU, length or hash. Actions that do not fit inside their nest
+/// fit; `Errno::ENOBUFS` for the MRU, length or hash. Actions that do not fit inside their nest
 /// are dropped with it, and the upcall goes on without them, as upstream's does.
 pub fn put_upcall_attrs(out: &mut AttrWriter<'_>, up: &Upcall<'_>) -> Result<(), Errno> {
     packet_attr_header(up.sent_len as usize)?;
@@ -201,33 +195,35 @@ pub fn put_upcall_attrs(out: &mut AttrWriter<'_>, up: &Upcall<'_>) -> Result<(),
         }
     }
     if up.mru != 0 {
-        out.put_u16(packet_attr::MRU, up.mru).map_err(|_| ENOBUFS)?;
+        out.put_u16(packet_attr::MRU, up.mru)
+            .map_err(|_| Errno::ENOBUFS)?;
     }
     if up.sent_len < up.packet_len {
         out.put_u32(packet_attr::LEN, up.packet_len)
-            .map_err(|_| ENOBUFS)?;
+            .map_err(|_| Errno::ENOBUFS)?;
     }
-    out.put_u64(packet_attr::HASH, up.hash).map_err(|_| ENOBUFS)
+    out.put_u64(packet_attr::HASH, up.hash)
+        .map_err(|_| Errno::ENOBUFS)
 }
 
 /// The header of `OVS_PACKET_ATTR_PACKET` for `len` packet bytes, which follow it
-/// unpadded; `EFBIG` if the attribute would be longer than 65535 bytes.
+/// unpadded; `Errno::EFBIG` if the attribute would be longer than 65535 bytes.
 pub fn packet_attr_header(len: usize) -> Result<[u8; NLA_HDRLEN], Errno> {
     let nla_len = len
         .checked_add(NLA_HDRLEN)
         .and_then(|l| u16::try_from(l).ok())
-        .ok_or(EFBIG)?;
+        .ok_or(Errno::EFBIG)?;
     let [l0, l1] = nla_len.to_ne_bytes();
     let [t0, t1] = packet_attr::PACKET.to_ne_bytes();
     Ok([l0, l1, t0, t1])
 }
 
 /// Puts [`packet_attr_header`] for `len` bytes. The stream is incomplete until the caller
-/// appends the packet: nothing may be put after this. `EFBIG` for a packet too long,
-/// `ENOBUFS` for no room, as upstream.
+/// appends the packet: nothing may be put after this. `Errno::EFBIG` for a packet too long,
+/// `Errno::ENOBUFS` for no room, as upstream.
 pub fn put_packet_header(out: &mut AttrWriter<'_>, len: usize) -> Result<(), Errno> {
     let header = packet_attr_header(len)?;
-    out.put_raw(&header).map_err(|_| ENOBUFS)
+    out.put_raw(&header).map_err(|_| Errno::ENOBUFS)
 }
 
 /// How many zero bytes follow a `len`-byte packet in an upcall (`pad_packet()`): up to the

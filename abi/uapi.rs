@@ -287,3 +287,47 @@ pub mod packet_attr {
     /// `OVS_PACKET_ATTR_MAX`.
     pub const MAX: u16 = 11;
 }
+
+/// `enum ovs_frag_type`.
+pub mod frag_type {
+    pub const NONE: u8 = 0;
+    pub const FIRST: u8 = 1;
+    pub const LATER: u8 = 2;
+}
+
+/// `enum ovs_hash_alg`.
+pub mod hash_alg {
+    pub const L4: u32 = 0;
+    pub const SYM_L4: u32 = 1;
+}
+
+/// `enum ovs_ct_attr`: the attributes nested in `OVS_ACTION_ATTR_CT`.
+pub mod ct_attr {
+    pub const COMMIT: u16 = 1;
+    pub const ZONE: u16 = 2;
+    pub const MARK: u16 = 3;
+    pub const LABELS: u16 = 4;
+    pub const HELPER: u16 = 5;
+    pub const NAT: u16 = 6;
+    pub const FORCE_COMMIT: u16 = 7;
+    pub const EVENTMASK: u16 = 8;
+    pub const TIMEOUT: u16 = 9;
+}
+
+/// `enum ovs_check_pkt_len_attr`: the attributes nested in `OVS_ACTION_ATTR_CHECK_PKT_LEN`.
+pub mod check_pkt_len_attr {
+    pub const PKT_LEN: u16 = 1;
+    pub const ACTIONS_IF_GREATER: u16 = 2;
+    pub const ACTIONS_IF_LESS_EQUAL: u16 = 3;
+}
+
+/// `enum ovs_dec_ttl_attr`: the attributes nested in `OVS_ACTION_ATTR_DEC_TTL`.
+pub mod dec_ttl_attr {
+    pub const ACTION: u16 = 1;
+}
+
+/// `enum ovs_psample_attr`: the attributes nested in `OVS_ACTION_ATTR_PSAMPLE`.
+pub mod psample_attr {
+    pub const GROUP: u16 = 1;
+    pub const COOKIE: u16 = 2;
+}

@@ -19,9 +19,6 @@ use super::uapi::{
     vport_attr, vport_type, vport_upcall_attr, DP_MAX_PORTS, IFNAMSIZ, OVSP_LOCAL, VPORT_STATS_LEN,
 };
 
-/// `EFBIG`: a port number out of range.
-pub const EFBIG: Errno = Errno(27);
-
 /// `OVS_VPORT_TYPE_*`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VportType {
@@ -167,9 +164,9 @@ impl<'a> VportAttrs<'a> {
 
     /// The checks `ovs_vport_cmd_new()` makes before it looks at the datapath:
     /// name, type and upcall PIDs are required (`EINVAL`), an ifindex is only for internal
-    /// ports (`EOPNOTSUPP`), a port number must be below `DP_MAX_PORTS` (`EFBIG`).
+    /// ports (`EOPNOTSUPP`), a port number must be below `DP_MAX_PORTS` (`Errno::EFBIG`).
     /// The upcall PIDs are not checked yet: upstream does that after finding the datapath
-    /// (`ENODEV`) and a free port (`EBUSY`, `EFBIG`); call [`UpcallPids::validate`] then.
+    /// (`ENODEV`) and a free port (`EBUSY`, `Errno::EFBIG`); call [`UpcallPids::validate`] then.
     pub fn new_request(&self) -> Result<NewVport<'a>, Rejection> {
         // A missing attribute has nothing to point at: no attribute is named.
         let missing = |msg| Err(Rejection::new(Errno::EINVAL, msg, None));
@@ -192,7 +189,7 @@ impl<'a> VportAttrs<'a> {
         let port_no = self.port_no.unwrap_or(0);
         if port_no >= DP_MAX_PORTS {
             return Err(Rejection::new(
-                EFBIG,
+                Errno::EFBIG,
                 c"Vport number out of range",
                 Some(vport_attr::PORT_NO),
             ));
@@ -251,7 +248,7 @@ pub enum VportSelector<'a> {
 
 /// Which vport a SET, GET or DEL addresses, following `lookup_vport()`: an
 /// `OVS_VPORT_ATTR_IFINDEX` is `EOPNOTSUPP`; a name is preferred; else a port number must be
-/// below `DP_MAX_PORTS` (`EFBIG`); with neither the request is `EINVAL`. Only those three
+/// below `DP_MAX_PORTS` (`Errno::EFBIG`); with neither the request is `EINVAL`. Only those three
 /// attributes are read (and policy-checked); others are ignored here.
 pub fn vport_selector<'a>(
     attr: impl Fn(u16) -> Option<&'a [u8]>,
@@ -288,7 +285,7 @@ pub fn vport_selector<'a>(
             port_no,
         }),
         _ => Err(Rejection::new(
-            EFBIG,
+            Errno::EFBIG,
             c"Vport number out of range",
             Some(vport_attr::PORT_NO),
         )),

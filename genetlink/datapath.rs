@@ -23,7 +23,7 @@ use crate::abi::vport_attrs::UpcallPids;
 use crate::datapath::flow_table::FlowTable;
 use crate::datapath::{self, stat, Datapath, NewDatapath};
 use crate::net::genl::{errno_to_error, DoIt, Dump, DumpCursor, DumpSkb, FamilyHandle};
-use crate::net::genl::{FamilySpec, McGroup, Op, Permission, Request};
+use crate::net::genl::{FamilySpec, McGroup, Message, Op, Permission, Request};
 use crate::net::policy::Policy;
 use crate::net::skb::nr_cpu_ids;
 use crate::net::sync::{ovs_lock, OvsLock, PerCpuArray, RcuBox, RcuReader};
@@ -127,15 +127,22 @@ fn fill(dp: &Datapath, r: &impl RcuReader, w: &mut AttrWriter<'_>) -> Result<(),
     Ok(())
 }
 
-fn build_reply(
-    req: &Request<'_>,
-    dp: &Datapath,
-    cmd: u8,
-    lock: &OvsLock,
-) -> Result<crate::net::genl::Message> {
+fn build_reply(req: &Request<'_>, dp: &Datapath, cmd: u8, lock: &OvsLock) -> Result<Message> {
     let mut msg = req.new_reply(reply_size(), cmd, &ovs_header(dp.ifindex()))?;
     msg.put_attrs(|w| fill(dp, lock, w))?;
     Ok(msg)
+}
+
+/// Fills the reply of a NEW or SET, allocated before the change, and sends it once the OVS
+/// mutex is released.
+fn notify_committed(req: &Request<'_>, mut msg: Message, dp: &Datapath, lock: OvsLock) -> Result {
+    let send = msg.set_user_header(&ovs_header(dp.ifindex())).is_ok()
+        && super::fill_committed(&mut msg, |w| fill(dp, &lock, w));
+    drop(lock);
+    if send {
+        req.notify(msg);
+    }
+    Ok(())
 }
 
 /// Reads `OVS_DP_ATTR_PER_CPU_PIDS` into a vector (upstream's `ovs_dp_set_upcall_portids`).
@@ -222,7 +229,7 @@ impl DoIt for New {
         let change = Change::prepare(req, &attrs)?;
         let net = req.net();
         // The new datapath's ifindex goes into the header once it exists.
-        let mut msg = req.new_reply(reply_size(), dp_cmd::NEW, &ovs_header(0))?;
+        let msg = req.new_reply(reply_size(), dp_cmd::NEW, &ovs_header(0))?;
 
         let mut lock = ovs_lock();
         if datapath::find_by_name(net, cname, &lock).is_some() {
@@ -239,13 +246,7 @@ impl DoIt for New {
         )
         .map_err(|e| if e == EBUSY { EEXIST } else { e })?;
         change.apply(&dp, &mut lock);
-        let send = msg.set_user_header(&ovs_header(dp.ifindex())).is_ok()
-            && super::fill_committed(&mut msg, |w| fill(&dp, &lock, w));
-        drop(lock);
-        if send {
-            req.notify(msg);
-        }
-        Ok(())
+        notify_committed(req, msg, &dp, lock)
     }
 }
 
@@ -271,17 +272,11 @@ impl DoIt for Set {
     fn doit(req: &Request<'_>) -> Result {
         let attrs = DpAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
         let change = Change::prepare(req, &attrs)?;
-        let mut msg = req.new_reply(reply_size(), dp_cmd::SET, &ovs_header(0))?;
+        let msg = req.new_reply(reply_size(), dp_cmd::SET, &ovs_header(0))?;
         let mut lock = ovs_lock();
         let dp = lookup(req, &lock)?.clone();
         change.apply(&dp, &mut lock);
-        let send = msg.set_user_header(&ovs_header(dp.ifindex())).is_ok()
-            && super::fill_committed(&mut msg, |w| fill(&dp, &lock, w));
-        drop(lock);
-        if send {
-            req.notify(msg);
-        }
-        Ok(())
+        notify_committed(req, msg, &dp, lock)
     }
 }
 

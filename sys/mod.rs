@@ -33,9 +33,9 @@ macro_rules! same_as_header {
 }
 
 use crate::abi::uapi::{
-    self, action_attr, dp_attr, dp_cmd, dp_feature, flow_attr, flow_cmd, key_attr, packet_attr,
-    packet_cmd, sample_attr, ufid_flags, userspace_attr, vport_attr, vport_cmd, vport_type,
-    vport_upcall_attr,
+    self, action_attr, check_pkt_len_attr, ct_attr, dec_ttl_attr, dp_attr, dp_cmd, dp_feature,
+    flow_attr, flow_cmd, frag_type, hash_alg, key_attr, packet_attr, packet_cmd, psample_attr,
+    sample_attr, ufid_flags, userspace_attr, vport_attr, vport_cmd, vport_type, vport_upcall_attr,
 };
 
 same_as_header! {
@@ -190,4 +190,25 @@ same_as_header! {
     packet_attr::LEN => OVS_PACKET_ATTR_LEN,
     packet_attr::HASH => OVS_PACKET_ATTR_HASH,
     packet_attr::MAX => __OVS_PACKET_ATTR_MAX - 1,
+    // The nested-action and key enumerations ovsdp uses (the module does not yet).
+    frag_type::NONE => OVS_FRAG_TYPE_NONE,
+    frag_type::FIRST => OVS_FRAG_TYPE_FIRST,
+    frag_type::LATER => OVS_FRAG_TYPE_LATER,
+    hash_alg::L4 => OVS_HASH_ALG_L4,
+    hash_alg::SYM_L4 => OVS_HASH_ALG_SYM_L4,
+    ct_attr::COMMIT => OVS_CT_ATTR_COMMIT,
+    ct_attr::ZONE => OVS_CT_ATTR_ZONE,
+    ct_attr::MARK => OVS_CT_ATTR_MARK,
+    ct_attr::LABELS => OVS_CT_ATTR_LABELS,
+    ct_attr::HELPER => OVS_CT_ATTR_HELPER,
+    ct_attr::NAT => OVS_CT_ATTR_NAT,
+    ct_attr::FORCE_COMMIT => OVS_CT_ATTR_FORCE_COMMIT,
+    ct_attr::EVENTMASK => OVS_CT_ATTR_EVENTMASK,
+    ct_attr::TIMEOUT => OVS_CT_ATTR_TIMEOUT,
+    check_pkt_len_attr::PKT_LEN => OVS_CHECK_PKT_LEN_ATTR_PKT_LEN,
+    check_pkt_len_attr::ACTIONS_IF_GREATER => OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER,
+    check_pkt_len_attr::ACTIONS_IF_LESS_EQUAL => OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL,
+    dec_ttl_attr::ACTION => OVS_DEC_TTL_ATTR_ACTION,
+    psample_attr::GROUP => OVS_PSAMPLE_ATTR_GROUP,
+    psample_attr::COOKIE => OVS_PSAMPLE_ATTR_COOKIE,
 }

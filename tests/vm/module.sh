@@ -91,7 +91,50 @@ test_refused_while_upstream_holds_family() {
 	insmod "$KO" || fail "insmod after rmmod openvswitch"
 }
 
+# rmmod while userspace keeps creating datapaths and ports (issue 12: the families are
+# registered last and unregistered first, as upstream's dp_init/dp_cleanup). A datapath made
+# in a window after exit destroyed the datapaths would outlive the module: its devices would
+# stay behind, with the module's code gone. Each round: load, a creator loop, unload mid-way.
+# openvswitch.ko (run first, the reference) refuses rmmod while a vport exists (each vport
+# holds a reference on its type's module); ours destroys what is left. Either way, once the
+# module is gone no device of it may remain.
+rmmod_race_rounds() { # rmmod_race_rounds NAME LOAD-CMD MODULE
+	local name=$1 load=$2 mod=$3 ovsdp=${OVSDP:-$REPO/tools/ovsdp/target/release/ovsdp}
+	local round pid left dp refused=0
+	for round in 1 2 3 4 5 6; do
+		$load || fail "$name: load (round $round)" || return 1
+		(
+			for i in $(seq 1 40); do
+				"$ovsdp" add-dp "race$round-$i" >/dev/null 2>&1
+				"$ovsdp" add-if "race$round-$i" "race$round-$i-p,type=internal" >/dev/null 2>&1
+			done
+		) &
+		pid=$!
+		sleep "0.$((round * 15))"
+		rmmod "$mod" 2>/dev/null || refused=$((refused + 1))
+		wait "$pid"
+		if [ -e "/sys/module/$mod" ]; then
+			for dp in $("$ovsdp" dump-dps 2>/dev/null | sed 's/^system@//'); do
+				"$ovsdp" del-dp "$dp" >/dev/null 2>&1
+			done
+			rmmod "$mod" || fail "$name: rmmod after deleting the datapaths (round $round)" || return 1
+		fi
+		left=$(ip -o link show type openvswitch 2>/dev/null)
+		[ -z "$left" ] || { fail "$name: devices outlived the module (round $round): $left"; return 1; }
+	done
+	echo "$name: rmmod refused while in use in $refused of 6 rounds"
+}
+
+test_rmmod_races_dp_and_vport_new() {
+	local ovsdp=${OVSDP:-$REPO/tools/ovsdp/target/release/ovsdp}
+	[ -x "$ovsdp" ] || { echo "no ovsdp at $ovsdp"; return 4; }
+	unload_ours || return 1
+	rmmod_race_rounds openvswitch.ko "modprobe openvswitch" openvswitch || return 1
+	rmmod_race_rounds openvswitch_rs.ko "insmod $KO" openvswitch_rs || return 1
+	insmod "$KO" || fail "insmod after the races"
+}
+
 MODULE_TESTS_FAST="load genl_ctrl_family dp_get_dump_empty"
 MODULE_TESTS="load genl_ctrl_family pyroute2_family dp_get_dump_empty dp_dump_unprivileged
 	dp_get_missing_is_enodev dp_get_bad_name_is_einval unload_then_reload
-	refused_while_upstream_holds_family"
+	refused_while_upstream_holds_family rmmod_races_dp_and_vport_new"

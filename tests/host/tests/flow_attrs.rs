@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use ovs_rs_host::abi::errno::Errno;
 use ovs_rs_host::abi::flow_attrs::{
     check_may_replace, jhash, put_flow_stats, put_ufid, should_fill_actions, should_fill_key,
-    should_fill_mask, FlowAttrs, FlowSelector, FlowStats, NewFlow, Ufid, EEXIST, MAX_UFID_LENGTH,
+    should_fill_mask, FlowAttrs, FlowSelector, FlowStats, NewFlow, Ufid, MAX_UFID_LENGTH,
     NEW_ACTIONS_UNSAFE, NLM_F_CREATE, NLM_F_EXCL, SET_ACTIONS_UNSAFE, UFID_SIZE_OUT_OF_RANGE,
 };
 use ovs_rs_host::abi::nla::{AttrWriter, Attrs, PADS_FOR_64BIT};
@@ -292,9 +292,9 @@ fn an_existing_flow_is_replaced_only_without_create_or_excl() {
     assert_eq!(check_may_replace(0x1 | 0x4), Ok(()));
     for flags in [NLM_F_CREATE, NLM_F_EXCL, NLM_F_CREATE | NLM_F_EXCL] {
         let r = check_may_replace(flags).unwrap_err();
-        assert_eq!((r.errno, r.attr), (EEXIST, None));
+        assert_eq!((r.errno, r.attr), (Errno::EEXIST, None));
     }
-    assert_eq!(EEXIST, Errno(17));
+    assert_eq!(Errno::EEXIST, Errno(17));
 }
 
 #[test]

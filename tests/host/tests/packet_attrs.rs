@@ -5,8 +5,8 @@ use ovs_rs_host::abi::errno::Errno;
 use ovs_rs_host::abi::nla::{AttrWriter, Attrs};
 use ovs_rs_host::abi::packet_attrs::{
     packet_attr_header, put_packet_header, put_upcall_attrs, upcall_packet_pad, Execute,
-    PacketAttrs, PacketHash, Upcall, UpcallActions, EFBIG, ENOBUFS, ETH_HLEN,
-    OVS_PACKET_HASH_L4_BIT, OVS_PACKET_HASH_SW_BIT,
+    PacketAttrs, PacketHash, Upcall, UpcallActions, ETH_HLEN, OVS_PACKET_HASH_L4_BIT,
+    OVS_PACKET_HASH_SW_BIT,
 };
 use ovs_rs_host::abi::uapi::packet_attr;
 use ovs_rs_host::actions::action::Action;
@@ -311,7 +311,7 @@ fn upcall_errors_are_upstreams() {
         hash: 0,
     };
     let key_len = 4 + key_payload(&key).len();
-    // A packet too long for an attribute: EFBIG, before anything is put.
+    // A packet too long for an attribute: before anything is put.
     let mut buf = [0u8; 1024];
     let mut w = AttrWriter::new(&mut buf);
     let big = Upcall {
@@ -319,9 +319,9 @@ fn upcall_errors_are_upstreams() {
         packet_len: 70000,
         ..base
     };
-    assert_eq!(put_upcall_attrs(&mut w, &big), Err(EFBIG));
+    assert_eq!(put_upcall_attrs(&mut w, &big), Err(Errno::EFBIG));
     assert!(w.as_bytes().is_empty());
-    assert_eq!(EFBIG, Errno(27));
+    assert_eq!(Errno::EFBIG, Errno(27));
     // No room for the key: EMSGSIZE.
     let mut small = [0u8; 8];
     let mut w = AttrWriter::new(&mut small);
@@ -344,11 +344,11 @@ fn upcall_errors_are_upstreams() {
         };
         assert_eq!(
             put_upcall_attrs(&mut w, &truncated),
-            Err(ENOBUFS),
+            Err(Errno::ENOBUFS),
             "{extra}"
         );
     }
-    assert_eq!(ENOBUFS, Errno(105));
+    assert_eq!(Errno::ENOBUFS, Errno(105));
 }
 
 #[test]
@@ -388,18 +388,18 @@ fn the_packet_header_and_padding() {
         )
     );
     assert!(packet_attr_header(65531).is_ok());
-    assert_eq!(packet_attr_header(65532), Err(EFBIG));
-    assert_eq!(packet_attr_header(usize::MAX), Err(EFBIG));
+    assert_eq!(packet_attr_header(65532), Err(Errno::EFBIG));
+    assert_eq!(packet_attr_header(usize::MAX), Err(Errno::EFBIG));
     let mut buf = [0u8; 8];
     let mut w = AttrWriter::new(&mut buf);
     w.put_u32(1, 1).unwrap();
-    assert_eq!(put_packet_header(&mut w, 10), Err(ENOBUFS));
+    assert_eq!(put_packet_header(&mut w, 10), Err(Errno::ENOBUFS));
     let mut buf = [0u8; 16];
     let mut w = AttrWriter::new(&mut buf);
     w.put_u32(1, 1).unwrap();
     put_packet_header(&mut w, 61).unwrap();
     assert_eq!(&w.as_bytes()[8..], &packet_attr_header(61).unwrap());
-    assert_eq!(put_packet_header(&mut w, 70000), Err(EFBIG));
+    assert_eq!(put_packet_header(&mut w, 70000), Err(Errno::EFBIG));
     for (len, pad) in [(60, 0), (61, 3), (62, 2), (63, 1), (0, 0)] {
         assert_eq!(upcall_packet_pad(len, false), pad, "{len}");
         assert_eq!(upcall_packet_pad(len, true), 0);

@@ -6,7 +6,7 @@ use ovs_rs_host::abi::nla::{AttrWriter, Attrs, PADS_FOR_64BIT};
 use ovs_rs_host::abi::uapi::{vport_attr, vport_type, vport_upcall_attr, VPORT_STATS_LEN};
 use ovs_rs_host::abi::vport_attrs::{
     check_deletable, put_upcall_pids, put_vport_stats, put_vport_upcall_stats, vport_selector,
-    UpcallPids, VportAttrs, VportSelector, VportStats, VportType, EFBIG,
+    UpcallPids, VportAttrs, VportSelector, VportStats, VportType,
 };
 
 fn table<'a>(entries: &'a [(u16, &'a [u8])]) -> impl Fn(u16) -> Option<&'a [u8]> + 'a {
@@ -232,8 +232,8 @@ fn new_port_numbers_below_dp_max_ports() {
         (0u32, Ok(None)),
         (1, Ok(Some(1))),
         (0xfffe, Ok(Some(0xfffe))),
-        (0xffff, Err(EFBIG)),
-        (u32::MAX, Err(EFBIG)),
+        (0xffff, Err(Errno::EFBIG)),
+        (u32::MAX, Err(Errno::EFBIG)),
     ] {
         let p = port.to_ne_bytes();
         let mut e = new_entries(&ty, &ids);
@@ -250,7 +250,7 @@ fn new_port_numbers_below_dp_max_ports() {
             }
         }
     }
-    assert_eq!(EFBIG, Errno(27));
+    assert_eq!(Errno::EFBIG, Errno(27));
 }
 
 #[test]
@@ -350,7 +350,7 @@ fn selector_errors_are_upstreams() {
         let p = port.to_ne_bytes();
         let e: [(u16, &[u8]); 1] = [(vport_attr::PORT_NO, &p)];
         let r = vport_selector(table(&e), 1).unwrap_err();
-        assert_eq!((r.errno, r.attr), (EFBIG, Some(vport_attr::PORT_NO)));
+        assert_eq!((r.errno, r.attr), (Errno::EFBIG, Some(vport_attr::PORT_NO)));
     }
     // Neither name nor number.
     let r = vport_selector(table(&[]), 1).unwrap_err();

@@ -2,6 +2,7 @@
 //! from include/uapi/linux/openvswitch.h), and the mutations applied to them.
 
 use crate::nl::*;
+use crate::uapi;
 
 /// Picks from a list whose elements may themselves draw from the same rng.
 macro_rules! pk {
@@ -22,59 +23,60 @@ pub const FAMILIES: [&str; 6] = ["ovs_datapath", "ovs_vport", "ovs_flow", "ovs_p
 pub const VERSIONS: [u8; 6] = [2, 1, 1, 1, 1, 1];
 
 // ovs_key_attr
-const K_ENCAP: u16 = 1;
-const K_PRIORITY: u16 = 2;
-const K_IN_PORT: u16 = 3;
-const K_ETHERNET: u16 = 4;
-const K_VLAN: u16 = 5;
-const K_ETHERTYPE: u16 = 6;
-const K_IPV4: u16 = 7;
-const K_IPV6: u16 = 8;
-const K_TCP: u16 = 9;
-const K_UDP: u16 = 10;
-const K_ICMP: u16 = 11;
-const K_ICMPV6: u16 = 12;
-const K_ARP: u16 = 13;
-const K_ND: u16 = 14;
-const K_SKB_MARK: u16 = 15;
-const K_TUNNEL: u16 = 16;
-const K_SCTP: u16 = 17;
-const K_TCP_FLAGS: u16 = 18;
-const K_DP_HASH: u16 = 19;
-const K_RECIRC_ID: u16 = 20;
-const K_MPLS: u16 = 21;
-const K_CT_STATE: u16 = 22;
-const K_CT_ZONE: u16 = 23;
-const K_CT_MARK: u16 = 24;
-const K_CT_LABELS: u16 = 25;
-const K_CT_TUPLE4: u16 = 26;
-const K_PACKET_TYPE: u16 = 29;
-const K_IPV6_EXTHDRS: u16 = 32;
+// The ABI's numbers are the module's own (abi/uapi.rs), one definition for all.
+const K_ENCAP: u16 = uapi::key_attr::ENCAP;
+const K_PRIORITY: u16 = uapi::key_attr::PRIORITY;
+const K_IN_PORT: u16 = uapi::key_attr::IN_PORT;
+const K_ETHERNET: u16 = uapi::key_attr::ETHERNET;
+const K_VLAN: u16 = uapi::key_attr::VLAN;
+const K_ETHERTYPE: u16 = uapi::key_attr::ETHERTYPE;
+const K_IPV4: u16 = uapi::key_attr::IPV4;
+const K_IPV6: u16 = uapi::key_attr::IPV6;
+const K_TCP: u16 = uapi::key_attr::TCP;
+const K_UDP: u16 = uapi::key_attr::UDP;
+const K_ICMP: u16 = uapi::key_attr::ICMP;
+const K_ICMPV6: u16 = uapi::key_attr::ICMPV6;
+const K_ARP: u16 = uapi::key_attr::ARP;
+const K_ND: u16 = uapi::key_attr::ND;
+const K_SKB_MARK: u16 = uapi::key_attr::SKB_MARK;
+const K_TUNNEL: u16 = uapi::key_attr::TUNNEL;
+const K_SCTP: u16 = uapi::key_attr::SCTP;
+const K_TCP_FLAGS: u16 = uapi::key_attr::TCP_FLAGS;
+const K_DP_HASH: u16 = uapi::key_attr::DP_HASH;
+const K_RECIRC_ID: u16 = uapi::key_attr::RECIRC_ID;
+const K_MPLS: u16 = uapi::key_attr::MPLS;
+const K_CT_STATE: u16 = uapi::key_attr::CT_STATE;
+const K_CT_ZONE: u16 = uapi::key_attr::CT_ZONE;
+const K_CT_MARK: u16 = uapi::key_attr::CT_MARK;
+const K_CT_LABELS: u16 = uapi::key_attr::CT_LABELS;
+const K_CT_TUPLE4: u16 = uapi::key_attr::CT_ORIG_TUPLE_IPV4;
+const K_PACKET_TYPE: u16 = uapi::key_attr::PACKET_TYPE;
+const K_IPV6_EXTHDRS: u16 = uapi::key_attr::IPV6_EXTHDRS;
 
 // ovs_action_attr
-const A_OUTPUT: u16 = 1;
-const A_USERSPACE: u16 = 2;
-const A_SET: u16 = 3;
-const A_PUSH_VLAN: u16 = 4;
-const A_POP_VLAN: u16 = 5;
-const A_SAMPLE: u16 = 6;
-const A_RECIRC: u16 = 7;
-const A_HASH: u16 = 8;
-const A_PUSH_MPLS: u16 = 9;
-const A_POP_MPLS: u16 = 10;
-const A_SET_MASKED: u16 = 11;
-const A_CT: u16 = 12;
-const A_TRUNC: u16 = 13;
-const A_PUSH_ETH: u16 = 14;
-const A_POP_ETH: u16 = 15;
-const A_CT_CLEAR: u16 = 16;
-const A_METER: u16 = 19;
-const A_CLONE: u16 = 20;
-const A_CHECK_PKT_LEN: u16 = 21;
-const A_ADD_MPLS: u16 = 22;
-const A_DEC_TTL: u16 = 23;
-const A_DROP: u16 = 24;
-const A_PSAMPLE: u16 = 25;
+const A_OUTPUT: u16 = uapi::action_attr::OUTPUT;
+const A_USERSPACE: u16 = uapi::action_attr::USERSPACE;
+const A_SET: u16 = uapi::action_attr::SET;
+const A_PUSH_VLAN: u16 = uapi::action_attr::PUSH_VLAN;
+const A_POP_VLAN: u16 = uapi::action_attr::POP_VLAN;
+const A_SAMPLE: u16 = uapi::action_attr::SAMPLE;
+const A_RECIRC: u16 = uapi::action_attr::RECIRC;
+const A_HASH: u16 = uapi::action_attr::HASH;
+const A_PUSH_MPLS: u16 = uapi::action_attr::PUSH_MPLS;
+const A_POP_MPLS: u16 = uapi::action_attr::POP_MPLS;
+const A_SET_MASKED: u16 = uapi::action_attr::SET_MASKED;
+const A_CT: u16 = uapi::action_attr::CT;
+const A_TRUNC: u16 = uapi::action_attr::TRUNC;
+const A_PUSH_ETH: u16 = uapi::action_attr::PUSH_ETH;
+const A_POP_ETH: u16 = uapi::action_attr::POP_ETH;
+const A_CT_CLEAR: u16 = uapi::action_attr::CT_CLEAR;
+const A_METER: u16 = uapi::action_attr::METER;
+const A_CLONE: u16 = uapi::action_attr::CLONE;
+const A_CHECK_PKT_LEN: u16 = uapi::action_attr::CHECK_PKT_LEN;
+const A_ADD_MPLS: u16 = uapi::action_attr::ADD_MPLS;
+const A_DEC_TTL: u16 = uapi::action_attr::DEC_TTL;
+const A_DROP: u16 = uapi::action_attr::DROP;
+const A_PSAMPLE: u16 = uapi::action_attr::PSAMPLE;
 
 /// One request before encoding.
 pub struct Msg {

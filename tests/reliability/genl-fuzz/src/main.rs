@@ -20,6 +20,10 @@
 
 mod gen;
 mod nl;
+/// The module's ABI numbers (one definition, shared with the module and ovsdp).
+#[path = "../../../../abi/uapi.rs"]
+#[allow(dead_code)]
+mod uapi;
 
 use gen::*;
 use nl::*;
