@@ -57,7 +57,17 @@ impl kernel::Module for OpenvswitchRs {
         let rcu_barrier = RcuBarrierOnDrop;
         let events = net::netdev::EventsRegistration::register::<
             datapath::DatapathEvents<genetlink::vport::Notifier>,
-        >()?;
+        >()
+        .inspect_err(|e| {
+            // First registered, as upstream's rtnl_link_register() in dp_init(), so this is
+            // where a loaded openvswitch.ko shows.
+            if *e == EEXIST {
+                pr_err!(
+                    "link kind openvswitch is already registered: unload openvswitch.ko \
+                     (rmmod openvswitch) before loading openvswitch_rs\n"
+                );
+            }
+        })?;
         let datapaths = DatapathsOnDrop;
         // Last: from here on userspace can reach the datapath.
         let families = genetlink::Families::register(module)?;

@@ -38,3 +38,46 @@ impl Rejection {
         Self { errno, msg, attr }
     }
 }
+
+/// The module's one error, what every command handler returns: an errno, with the extack
+/// message and attribute that explain it when the user deserves an explanation. Everything
+/// else converts into it: a bare [`Errno`] or a [`Rejection`] from the pure code, and the
+/// kernel's `Error` (`net/genl.rs`). The genetlink trampolines turn it into the netlink
+/// error and the extack, in one place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OvsError {
+    /// An errno alone.
+    Errno(Errno),
+    /// An errno with its extack message and attribute.
+    Rejected(Rejection),
+}
+
+impl OvsError {
+    /// The positive errno.
+    pub fn errno(&self) -> Errno {
+        match self {
+            Self::Errno(e) => *e,
+            Self::Rejected(r) => r.errno,
+        }
+    }
+
+    /// The extack explanation, if there is one.
+    pub fn rejection(&self) -> Option<&Rejection> {
+        match self {
+            Self::Errno(_) => None,
+            Self::Rejected(r) => Some(r),
+        }
+    }
+}
+
+impl From<Errno> for OvsError {
+    fn from(e: Errno) -> Self {
+        Self::Errno(e)
+    }
+}
+
+impl From<Rejection> for OvsError {
+    fn from(r: Rejection) -> Self {
+        Self::Rejected(r)
+    }
+}

@@ -10,10 +10,12 @@ use core::sync::atomic::Ordering;
 use core::ffi::CStr;
 
 use kernel::prelude::*;
+
+use super::Result;
 use kernel::sync::Arc;
 
 use crate::abi::dp_attrs::{dp_selector, ovs_header, ovs_header_dp_ifindex, DpAttrs, DpSelector};
-use crate::abi::errno::{Errno, Rejection};
+use crate::abi::errno::{Errno, OvsError, Rejection};
 use crate::abi::nla::AttrWriter;
 use crate::abi::uapi::{dp_attr, dp_cmd, dp_feature, IFNAMSIZ, MASKS_CACHE_SIZE_MAX};
 use crate::abi::uapi::{
@@ -22,7 +24,7 @@ use crate::abi::uapi::{
 use crate::abi::vport_attrs::UpcallPids;
 use crate::datapath::flow_table::FlowTable;
 use crate::datapath::{self, stat, Datapath, NewDatapath};
-use crate::net::genl::{errno_to_error, DoIt, Dump, DumpCursor, DumpSkb, FamilyHandle};
+use crate::net::genl::{DoIt, Dump, DumpCursor, DumpSkb, FamilyHandle};
 use crate::net::genl::{FamilySpec, McGroup, Message, Op, Permission, Request};
 use crate::net::policy::Policy;
 use crate::net::skb::nr_cpu_ids;
@@ -73,13 +75,13 @@ fn reply_size() -> usize {
 
 /// Upstream's `lookup_datapath()`: by name if given, else by the header's ifindex.
 pub(super) fn lookup<'a>(req: &Request<'_>, lock: &'a OvsLock) -> Result<&'a Arc<Datapath>> {
-    let dp_ifindex = ovs_header_dp_ifindex(req.user_header()).map_err(errno_to_error)?;
-    let selector = dp_selector(|n| req.attr(n), dp_ifindex).map_err(|r| req.reject(r))?;
+    let dp_ifindex = ovs_header_dp_ifindex(req.user_header())?;
+    let selector = dp_selector(|n| req.attr(n), dp_ifindex)?;
     let found = match selector {
         DpSelector::Name(name) => {
             let mut buf = [0u8; IFNAMSIZ];
             let Some(dst) = buf.get_mut(..name.len()) else {
-                return Err(ENODEV);
+                return Err(ENODEV.into());
             };
             dst.copy_from_slice(name.as_bytes());
             let name = CStr::from_bytes_until_nul(&buf).map_err(|_| ENODEV)?;
@@ -87,7 +89,7 @@ pub(super) fn lookup<'a>(req: &Request<'_>, lock: &'a OvsLock) -> Result<&'a Arc
         }
         DpSelector::Ifindex(i) => datapath::find_by_ifindex(req.net(), i, lock),
     };
-    found.ok_or(ENODEV)
+    found.ok_or(OvsError::from(ENODEV))
 }
 
 /// `ovs_dp_cmd_fill_info()`'s attributes.
@@ -151,7 +153,7 @@ fn per_cpu_pids(req: &Request<'_>) -> Result<Option<RcuBox<KVec<u32>>>> {
         return Ok(None);
     };
     if raw.is_empty() || raw.len() % 4 != 0 {
-        return Err(req.reject(Rejection::new(
+        return Err(OvsError::from(Rejection::new(
             Errno::EINVAL,
             c"Per-CPU upcall PIDs must be a non-empty array of u32",
             Some(dp_attr::PER_CPU_PIDS),
@@ -173,13 +175,13 @@ impl Change {
         let cache = match attrs.masks_cache_size {
             Some(size) => Some(FlowTable::new_cache(size).map_err(|e| {
                 if e == EINVAL {
-                    req.reject(Rejection::new(
+                    OvsError::from(Rejection::new(
                         Errno::EINVAL,
                         c"Masks cache size must be 0 or a power of two",
                         Some(dp_attr::MASKS_CACHE_SIZE),
                     ))
                 } else {
-                    e
+                    e.into()
                 }
             })?),
             None => None,
@@ -209,10 +211,10 @@ impl Change {
 struct New;
 
 impl DoIt for New {
-    fn doit(req: &Request<'_>) -> Result {
-        let attrs = DpAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
+    fn doit(req: &Request<'_>) -> Result<(), OvsError> {
+        let attrs = DpAttrs::parse(|n| req.attr(n))?;
         let (Some(name), Some(upcall_pid)) = (attrs.name, attrs.upcall_pid) else {
-            return Err(req.reject(Rejection::new(
+            return Err(OvsError::from(Rejection::new(
                 Errno::EINVAL,
                 c"New datapath needs a name and an upcall PID",
                 None,
@@ -221,7 +223,7 @@ impl DoIt for New {
         let mut cname = [0u8; IFNAMSIZ];
         cname
             .get_mut(..name.len())
-            .ok_or(EINVAL)?
+            .ok_or(OvsError::from(EINVAL))?
             .copy_from_slice(name.as_bytes());
         let cname = CStr::from_bytes_until_nul(&cname).map_err(|_| EINVAL)?;
         let mut upcall_pids = KVec::with_capacity(1, GFP_KERNEL)?;
@@ -233,7 +235,7 @@ impl DoIt for New {
 
         let mut lock = ovs_lock();
         if datapath::find_by_name(net, cname, &lock).is_some() {
-            return Err(EEXIST);
+            return Err(EEXIST.into());
         }
         let dp = datapath::create(
             NewDatapath {
@@ -254,7 +256,7 @@ impl DoIt for New {
 struct Del;
 
 impl DoIt for Del {
-    fn doit(req: &Request<'_>) -> Result {
+    fn doit(req: &Request<'_>) -> Result<(), OvsError> {
         let mut lock = ovs_lock();
         let dp = lookup(req, &lock)?.clone();
         let msg = build_reply(req, &dp, dp_cmd::DEL, &lock)?;
@@ -269,8 +271,8 @@ impl DoIt for Del {
 struct Set;
 
 impl DoIt for Set {
-    fn doit(req: &Request<'_>) -> Result {
-        let attrs = DpAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
+    fn doit(req: &Request<'_>) -> Result<(), OvsError> {
+        let attrs = DpAttrs::parse(|n| req.attr(n))?;
         let change = Change::prepare(req, &attrs)?;
         let msg = req.new_reply(reply_size(), dp_cmd::SET, &ovs_header(0))?;
         let mut lock = ovs_lock();
@@ -284,17 +286,17 @@ impl DoIt for Set {
 struct Get;
 
 impl DoIt for Get {
-    fn doit(req: &Request<'_>) -> Result {
+    fn doit(req: &Request<'_>) -> Result<(), OvsError> {
         let lock = ovs_lock();
         let dp = lookup(req, &lock)?;
         let msg = build_reply(req, dp, dp_cmd::GET, &lock)?;
         drop(lock);
-        req.reply(msg)
+        Ok(req.reply(msg)?)
     }
 }
 
 impl Dump for Get {
-    fn dump(cursor: &mut DumpCursor<'_>, skb: &mut DumpSkb) -> Result {
+    fn dump(cursor: &mut DumpCursor<'_>, skb: &mut DumpSkb) -> Result<(), OvsError> {
         let net = cursor.net();
         let lock = ovs_lock();
         let skip = cursor.position()[0] as usize;

@@ -11,10 +11,12 @@ use core::sync::atomic::Ordering;
 use core::ffi::CStr;
 
 use kernel::prelude::*;
+
+use super::Result;
 use kernel::sync::Arc;
 
 use crate::abi::dp_attrs::{ovs_header, ovs_header_dp_ifindex};
-use crate::abi::errno::Errno;
+use crate::abi::errno::{Errno, OvsError};
 use crate::abi::flow_attrs::{
     check_may_replace, put_flow_stats, put_ufid, should_fill_actions, should_fill_key,
     should_fill_mask, FlowAttrs, FlowSelector, FlowStats, Ufid, NEW_ACTIONS_UNSAFE,
@@ -28,7 +30,7 @@ use crate::datapath::flow_table::{Flow, FlowActions};
 use crate::datapath::{self, Datapath};
 use crate::flow::key::FlowKey;
 use crate::flow::key_nla::{parse_key, parse_match, put_key, put_mask};
-use crate::net::genl::{errno_to_error, DoIt, Dump, DumpCursor, DumpSkb, FamilyHandle, Message};
+use crate::net::genl::{DoIt, Dump, DumpCursor, DumpSkb, FamilyHandle, Message};
 use crate::net::genl::{FamilySpec, McGroup, Op, Permission, Request};
 use crate::net::policy::Policy;
 use crate::net::sync::{ovs_lock, OvsLock, RcuBox, RcuReader};
@@ -145,7 +147,7 @@ fn notification(req: &Request<'_>, cmd: u8, size: usize) -> Result<Option<Messag
         return Ok(None);
     }
     // The request names the datapath by its ifindex; the reply's header repeats it.
-    let dp_ifindex = ovs_header_dp_ifindex(req.user_header()).map_err(errno_to_error)?;
+    let dp_ifindex = ovs_header_dp_ifindex(req.user_header())?;
     Ok(Some(req.new_reply(size, cmd, &ovs_header(dp_ifindex))?))
 }
 
@@ -176,7 +178,6 @@ fn log_if_asked(attrs: &FlowAttrs<'_>, msg: &CStr) {
 
 /// Validates `actions` against `masked_key` into a fresh list.
 fn build_actions(
-    req: &Request<'_>,
     attrs: &FlowAttrs<'_>,
     raw: &[u8],
     masked_key: &FlowKey,
@@ -185,14 +186,14 @@ fn build_actions(
     let mut acts = FlowActions::default();
     if let Err(r) = validate_actions(raw, masked_key, flow_attr::ACTIONS, &mut acts) {
         log_if_asked(attrs, log_msg);
-        return Err(req.reject(r));
+        return Err(OvsError::from(r));
     }
-    RcuBox::new(acts, GFP_KERNEL)
+    Ok(RcuBox::new(acts, GFP_KERNEL)?)
 }
 
 fn find_dp<'a>(req: &Request<'_>, lock: &'a OvsLock) -> Result<&'a Arc<Datapath>> {
-    let dp_ifindex = ovs_header_dp_ifindex(req.user_header()).map_err(errno_to_error)?;
-    datapath::find_by_ifindex(req.net(), dp_ifindex, lock).ok_or(ENODEV)
+    let dp_ifindex = ovs_header_dp_ifindex(req.user_header())?;
+    datapath::find_by_ifindex(req.net(), dp_ifindex, lock).ok_or(OvsError::from(ENODEV))
 }
 
 /// Resolves a SET, GET or DEL selector (the key, if any, was parsed already).
@@ -208,19 +209,15 @@ enum Selected {
     Key(FlowKey),
 }
 
-fn parse_selector(
-    req: &Request<'_>,
-    sel: FlowSelector<'_>,
-    key: Option<&[u8]>,
-) -> Result<Selected> {
+fn parse_selector(sel: FlowSelector<'_>, key: Option<&[u8]>) -> Result<Selected> {
     // A key present is parsed first, even with a UFID: its errors win, as upstream.
     let parsed = match key {
-        Some(k) => Some(parse_key(k).map_err(|r| req.reject(r))?.key),
+        Some(k) => Some(parse_key(k)?.key),
         None => None,
     };
     Ok(match sel {
         FlowSelector::Ufid(u) => Selected::Ufid(u),
-        FlowSelector::Key(_) => Selected::Key(parsed.ok_or(EINVAL)?),
+        FlowSelector::Key(_) => Selected::Key(parsed.ok_or(OvsError::from(EINVAL))?),
     })
 }
 
@@ -239,11 +236,11 @@ fn dump_ufid_flags(attrs: &[u8]) -> u32 {
 struct New;
 
 impl DoIt for New {
-    fn doit(req: &Request<'_>) -> Result {
-        let attrs = FlowAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
-        let new = attrs.new_request().map_err(|r| req.reject(r))?;
-        let m = parse_match(new.key, new.mask).map_err(|r| req.reject(r))?;
-        let actions = build_actions(req, &attrs, new.actions, &m.key, NEW_ACTIONS_UNSAFE)?;
+    fn doit(req: &Request<'_>) -> Result<(), OvsError> {
+        let attrs = FlowAttrs::parse(|n| req.attr(n))?;
+        let new = attrs.new_request()?;
+        let m = parse_match(new.key, new.mask)?;
+        let actions = build_actions(&attrs, new.actions, &m.key, NEW_ACTIONS_UNSAFE)?;
         let msg = notification(req, flow_cmd::NEW, reply_size(actions.get()))?;
         let flow = Flow::prepare(&m.unmasked_key, &m.mask, new.ufid, actions)?;
 
@@ -262,7 +259,7 @@ impl DoIt for New {
             let flow = dp.flows.insert(flow, &mut lock)?;
             return notify(req, msg, &flow, attrs.ufid_flags, lock);
         };
-        check_may_replace(req.nlmsg_flags()).map_err(|r| req.reject(r))?;
+        check_may_replace(req.nlmsg_flags())?;
         // The identifier must be the same for an update.
         // Upstream's `ovs_flow_cmp`: a UFID flow by its masked key, others by the key as
         // given.
@@ -276,9 +273,9 @@ impl DoIt for New {
             dp.flows
                 .lookup_by_key(&m.unmasked_key, &lock)
                 .cloned()
-                .ok_or(ENOENT)?
+                .ok_or(OvsError::from(ENOENT))?
         } else {
-            return Err(ENOENT);
+            return Err(ENOENT.into());
         };
         target.actions.replace(Some(flow.into_actions()), &mut lock);
         notify(req, msg, &target, attrs.ufid_flags, lock)
@@ -289,14 +286,14 @@ impl DoIt for New {
 struct Set;
 
 impl DoIt for Set {
-    fn doit(req: &Request<'_>) -> Result {
-        let attrs = FlowAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
-        let set = attrs.set_request().map_err(|r| req.reject(r))?;
+    fn doit(req: &Request<'_>) -> Result<(), OvsError> {
+        let attrs = FlowAttrs::parse(|n| req.attr(n))?;
+        let set = attrs.set_request()?;
         let (sel, actions) = match set.key {
             Some(k) => {
-                let m = parse_match(k, set.mask).map_err(|r| req.reject(r))?;
+                let m = parse_match(k, set.mask)?;
                 let actions = match set.actions {
-                    Some(raw) => Some(build_actions(req, &attrs, raw, &m.key, SET_ACTIONS_UNSAFE)?),
+                    Some(raw) => Some(build_actions(&attrs, raw, &m.key, SET_ACTIONS_UNSAFE)?),
                     None => None,
                 };
                 let sel = match set.selector {
@@ -305,11 +302,13 @@ impl DoIt for Set {
                 };
                 (sel, actions)
             }
-            None => (parse_selector(req, set.selector, None)?, None),
+            None => (parse_selector(set.selector, None)?, None),
         };
         let mut lock = ovs_lock();
         let dp = find_dp(req, &lock)?.clone();
-        let flow = select(&dp, &sel, &lock).cloned().ok_or(ENOENT)?;
+        let flow = select(&dp, &sel, &lock)
+            .cloned()
+            .ok_or(OvsError::from(ENOENT))?;
         // Allocated before the change, for the actions the flow will have.
         let size = match &actions {
             Some(a) => reply_size(a.get()),
@@ -339,18 +338,20 @@ impl DoIt for Set {
 struct Del;
 
 impl DoIt for Del {
-    fn doit(req: &Request<'_>) -> Result {
-        let attrs = FlowAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
+    fn doit(req: &Request<'_>) -> Result<(), OvsError> {
+        let attrs = FlowAttrs::parse(|n| req.attr(n))?;
         let sel = match attrs.del_request() {
-            Some(s) => Some(parse_selector(req, s, attrs.key)?),
+            Some(s) => Some(parse_selector(s, attrs.key)?),
             None => None,
         };
         let mut lock = ovs_lock();
         let dp = find_dp(req, &lock)?.clone();
         let Some(sel) = sel else {
-            return dp.flows.flush(&mut lock);
+            return Ok(dp.flows.flush(&mut lock)?);
         };
-        let flow = select(&dp, &sel, &lock).cloned().ok_or(ENOENT)?;
+        let flow = select(&dp, &sel, &lock)
+            .cloned()
+            .ok_or(OvsError::from(ENOENT))?;
         // Allocated before the removal, which then cannot fail.
         let size = flow.actions.get(&lock).map_or(2048, reply_size);
         let msg = notification(req, flow_cmd::DEL, size)?;
@@ -363,33 +364,33 @@ impl DoIt for Del {
 struct Get;
 
 impl DoIt for Get {
-    fn doit(req: &Request<'_>) -> Result {
-        let attrs = FlowAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
-        let sel = attrs.get_request().map_err(|r| req.reject(r))?;
-        let sel = parse_selector(req, sel, attrs.key)?;
+    fn doit(req: &Request<'_>) -> Result<(), OvsError> {
+        let attrs = FlowAttrs::parse(|n| req.attr(n))?;
+        let sel = attrs.get_request()?;
+        let sel = parse_selector(sel, attrs.key)?;
         let lock = ovs_lock();
         let dp = find_dp(req, &lock)?;
-        let flow = select(dp, &sel, &lock).ok_or(ENOENT)?;
+        let flow = select(dp, &sel, &lock).ok_or(OvsError::from(ENOENT))?;
         let msg = reply(req, dp, flow, flow_cmd::GET, attrs.ufid_flags, &lock)?;
         drop(lock);
-        req.reply(msg)
+        Ok(req.reply(msg)?)
     }
 }
 
 impl Dump for Get {
-    fn dump(cursor: &mut DumpCursor<'_>, skb: &mut DumpSkb) -> Result {
+    fn dump(cursor: &mut DumpCursor<'_>, skb: &mut DumpSkb) -> Result<(), OvsError> {
         let net = cursor.net();
         let Some(dp_ifindex) = cursor
             .user_header()
             .and_then(|h| ovs_header_dp_ifindex(h).ok())
         else {
-            return Err(EINVAL);
+            return Err(EINVAL.into());
         };
         let ufid_flags = dump_ufid_flags(cursor.request_attrs());
         // The dump reads under the OVS mutex (never under an RCU read section: the mutex
         // sleeps).
         let lock = ovs_lock();
-        let dp = datapath::find_by_ifindex(net, dp_ifindex, &lock).ok_or(ENODEV)?;
+        let dp = datapath::find_by_ifindex(net, dp_ifindex, &lock).ok_or(OvsError::from(ENODEV))?;
         let pos = (cursor.position()[0] as usize, cursor.position()[1] as usize);
         let mut err = Ok(());
         let mut added = 0usize;

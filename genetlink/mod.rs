@@ -15,11 +15,14 @@ pub(crate) mod vport;
 
 use kernel::prelude::*;
 
-use crate::abi::errno::Errno;
+use crate::abi::errno::{Errno, OvsError};
 use crate::abi::nla::AttrWriter;
 use crate::abi::vport_attrs::UpcallPids;
 use crate::net::genl::{Message, Registration};
 use crate::net::sync::RcuBox;
+
+/// What the handlers and their helpers return: the module's one error.
+pub(crate) type Result<T = (), E = OvsError> = core::result::Result<T, E>;
 
 /// Fills the reply of a change already made. The reply was allocated before the change, as
 /// upstream's `ovs_*_cmd_alloc_info()`, so that running out of memory fails the request
@@ -43,7 +46,7 @@ fn pid_list(pids: UpcallPids<'_>) -> Result<RcuBox<KVec<u32>>> {
     for p in pids.iter() {
         list.push(p, GFP_KERNEL)?;
     }
-    RcuBox::new(list, GFP_KERNEL)
+    Ok(RcuBox::new(list, GFP_KERNEL)?)
 }
 
 /// The registered families; dropping this unregisters them, in reverse order.
@@ -52,7 +55,7 @@ pub(crate) struct Families {
 }
 
 impl Families {
-    pub(crate) fn register(module: &'static ThisModule) -> Result<Self> {
+    pub(crate) fn register(module: &'static ThisModule) -> kernel::error::Result<Self> {
         let reg = |spec: &'static crate::net::genl::FamilySpec| {
             Registration::register(spec, module).inspect_err(|e| {
                 if *e == EEXIST {

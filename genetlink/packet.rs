@@ -6,6 +6,10 @@
 
 use kernel::prelude::*;
 
+use super::Result;
+
+use crate::abi::errno::OvsError;
+
 use crate::abi::dp_attrs::ovs_header_dp_ifindex;
 use crate::abi::packet_attrs::PacketAttrs;
 use crate::abi::uapi::{packet_attr, packet_cmd, OVS_HEADER_LEN};
@@ -16,7 +20,7 @@ use crate::datapath::{self, execute};
 use crate::flow::extract::{extract, ETH_P_802_2, ETH_P_802_3_MIN};
 use crate::flow::key::FlowKey;
 use crate::flow::key_nla::parse_packet_meta;
-use crate::net::genl::{errno_to_error, DoIt, FamilySpec, Op, Permission, Request};
+use crate::net::genl::{DoIt, FamilySpec, Op, Permission, Request};
 use crate::net::policy::Policy;
 use crate::net::skb::SkBuff;
 use crate::net::sync::{local_bh_disable, ovs_lock, rcu_read_lock};
@@ -54,10 +58,10 @@ pub(super) static FAMILY: FamilySpec = FamilySpec {
 struct Execute;
 
 impl DoIt for Execute {
-    fn doit(req: &Request<'_>) -> Result {
-        let attrs = PacketAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
-        let ex = attrs.execute_request().map_err(|r| req.reject(r))?;
-        let meta = parse_packet_meta(ex.key).map_err(|r| req.reject(r))?;
+    fn doit(req: &Request<'_>) -> Result<(), OvsError> {
+        let attrs = PacketAttrs::parse(|n| req.attr(n))?;
+        let ex = attrs.execute_request()?;
+        let meta = parse_packet_meta(ex.key)?;
         let mut skb = SkBuff::from_frame(ex.packet)?;
         // Upstream: an EtherType below 0x600 is a length, so the protocol is 802.2.
         let eth_type = ex
@@ -73,13 +77,12 @@ impl DoIt for Execute {
         // The skb holds a copy of `ex.packet`: the same header offsets.
         let layout = extract(ex.packet, &meta, &mut key);
         let mut actions = FlowActions::default();
-        validate_actions(ex.actions, &key, packet_attr::ACTIONS, &mut actions)
-            .map_err(|r| req.reject(r))?;
-        let dp_ifindex = ovs_header_dp_ifindex(req.user_header()).map_err(errno_to_error)?;
+        validate_actions(ex.actions, &key, packet_attr::ACTIONS, &mut actions)?;
+        let dp_ifindex = ovs_header_dp_ifindex(req.user_header())?;
         let dp = {
             let lock = ovs_lock();
             datapath::find_by_ifindex(req.net(), dp_ifindex, &lock)
-                .ok_or(ENODEV)?
+                .ok_or(OvsError::from(ENODEV))?
                 .clone()
         };
         let _bh = local_bh_disable();
@@ -89,7 +92,7 @@ impl DoIt for Execute {
         let input = dp
             .port(key.u32_at(crate::flow::key::field::IN_PORT), &rcu)
             .or_else(|| dp.port(0, &rcu))
-            .ok_or(ENODEV)?;
+            .ok_or(OvsError::from(ENODEV))?;
         skb.set_dev(&input.dev);
         execute::run(&dp, skb, &mut key, Some(layout), &actions, &rcu, 0);
         Ok(())

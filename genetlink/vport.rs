@@ -8,10 +8,12 @@
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use kernel::prelude::*;
+
+use super::Result;
 use kernel::sync::{Arc, UniqueArc};
 
 use crate::abi::dp_attrs::{ovs_header, ovs_header_dp_ifindex};
-use crate::abi::errno::{Errno, Rejection};
+use crate::abi::errno::{Errno, OvsError, Rejection};
 use crate::abi::nla::AttrWriter;
 use crate::abi::uapi::{dp_feature, vport_attr, vport_cmd, IFNAMSIZ, OVS_HEADER_LEN};
 use crate::abi::uapi::{OVS_VPORT_FAMILY, OVS_VPORT_MCGROUP, OVS_VPORT_VERSION};
@@ -20,7 +22,7 @@ use crate::abi::vport_attrs::{
     VportAttrs, VportSelector, VportStats, VportType,
 };
 use crate::datapath::{self, Datapath};
-use crate::net::genl::{errno_to_error, DoIt, Dump, DumpCursor, DumpSkb, FamilyHandle, Message};
+use crate::net::genl::{DoIt, Dump, DumpCursor, DumpSkb, FamilyHandle, Message};
 use crate::net::genl::{FamilySpec, McGroup, Op, Permission, Request};
 use crate::net::netdev::{self, NetDevice};
 use crate::net::policy::Policy;
@@ -113,8 +115,8 @@ fn reply(req: &Request<'_>, v: &Vport, cmd: u8, r: &impl RcuReader) -> Result<Me
 
 /// Upstream's `lookup_vport()`.
 fn lookup<'a>(req: &Request<'_>, lock: &'a OvsLock) -> Result<&'a Arc<Vport>> {
-    let dp_ifindex = ovs_header_dp_ifindex(req.user_header()).map_err(errno_to_error)?;
-    let selector = vport_selector(|n| req.attr(n), dp_ifindex).map_err(|r| req.reject(r))?;
+    let dp_ifindex = ovs_header_dp_ifindex(req.user_header())?;
+    let selector = vport_selector(|n| req.attr(n), dp_ifindex)?;
     let net = req.net();
     match selector {
         VportSelector::Name { name, dp_ifindex } => {
@@ -128,23 +130,22 @@ fn lookup<'a>(req: &Request<'_>, lock: &'a OvsLock) -> Result<&'a Arc<Vport>> {
                     }
                 }
             }
-            Err(ENODEV)
+            Err(ENODEV.into())
         }
         VportSelector::PortNo {
             dp_ifindex,
             port_no,
         } => {
-            let dp = datapath::find_by_ifindex(net, dp_ifindex, lock).ok_or(ENODEV)?;
-            dp.port(u32::from(port_no), lock).ok_or(ENODEV)
+            let dp =
+                datapath::find_by_ifindex(net, dp_ifindex, lock).ok_or(OvsError::from(ENODEV))?;
+            dp.port(u32::from(port_no), lock)
+                .ok_or(OvsError::from(ENODEV))
         }
     }
 }
 
-fn pids_from(
-    req: &Request<'_>,
-    raw: crate::abi::vport_attrs::UpcallPids<'_>,
-) -> Result<RcuBox<KVec<u32>>> {
-    raw.validate(nr_cpu_ids()).map_err(|r| req.reject(r))?;
+fn pids_from(raw: crate::abi::vport_attrs::UpcallPids<'_>) -> Result<RcuBox<KVec<u32>>> {
+    raw.validate(nr_cpu_ids())?;
     super::pid_list(raw)
 }
 
@@ -152,40 +153,40 @@ fn pids_from(
 struct New;
 
 impl DoIt for New {
-    fn doit(req: &Request<'_>) -> Result {
-        let attrs = VportAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
-        let new = attrs.new_request().map_err(|r| req.reject(r))?;
+    fn doit(req: &Request<'_>) -> Result<(), OvsError> {
+        let attrs = VportAttrs::parse(|n| req.attr(n))?;
+        let new = attrs.new_request()?;
         let kind = match new.vport_type {
             VportType::Netdev => VportKind::Netdev,
             VportType::Internal => VportKind::Internal,
             // Tunnel vports come later: upstream without the type's module says EAFNOSUPPORT.
-            _ => return Err(errno_to_error(Errno::EAFNOSUPPORT)),
+            _ => return Err(OvsError::from(Errno::EAFNOSUPPORT)),
         };
-        let pids = pids_from(req, new.upcall_pids)?;
+        let pids = pids_from(new.upcall_pids)?;
         let slot = UniqueArc::<Vport>::new_uninit(GFP_KERNEL)?;
         let upcall_stats = PerCpuCounters::new()?;
-        let dp_ifindex = ovs_header_dp_ifindex(req.user_header()).map_err(errno_to_error)?;
+        let dp_ifindex = ovs_header_dp_ifindex(req.user_header())?;
         let net = req.net();
         let mut msg = req.new_reply(reply_size(), vport_cmd::NEW, &ovs_header(dp_ifindex))?;
 
         let mut lock = ovs_lock();
         let dp = datapath::find_by_ifindex(net, dp_ifindex, &lock)
-            .ok_or(ENODEV)?
+            .ok_or(OvsError::from(ENODEV))?
             .clone();
         let port_no = match new.port_no {
             Some(p) => {
                 if dp.port(u32::from(p), &lock).is_some() {
-                    return Err(EBUSY);
+                    return Err(EBUSY.into());
                 }
                 u32::from(p)
             }
-            None => dp.free_port_no(&lock).ok_or(EFBIG)?,
+            None => dp.free_port_no(&lock).ok_or(OvsError::from(EFBIG))?,
         };
         let dev = match kind {
             VportKind::Netdev => {
-                let dev = NetDevice::get_by_name(dp.net, new.name).ok_or(ENODEV)?;
+                let dev = NetDevice::get_by_name(dp.net, new.name).ok_or(OvsError::from(ENODEV))?;
                 if !dev.can_be_port() {
-                    return Err(req.reject(Rejection::new(
+                    return Err(OvsError::from(Rejection::new(
                         Errno::EINVAL,
                         c"Device cannot be a datapath port (loopback, not Ethernet, or internal)",
                         Some(vport_attr::NAME),
@@ -207,12 +208,12 @@ impl DoIt for New {
             })
             .into();
         if kind == VportKind::Netdev {
-            let master = datapath::local_dev(&dp, &lock).ok_or(ENODEV)?;
+            let master = datapath::local_dev(&dp, &lock).ok_or(OvsError::from(ENODEV))?;
             netdev::attach_port(&v.dev, &master, v.clone())?;
         }
         if let Err(e) = dp.add_port(v.clone(), &mut lock) {
             vport::destroy(v);
-            return Err(e);
+            return Err(e.into());
         }
         let send = super::fill_committed(&mut msg, |w| fill(&v, &lock, w));
         drop(lock);
@@ -227,10 +228,10 @@ impl DoIt for New {
 struct Del;
 
 impl DoIt for Del {
-    fn doit(req: &Request<'_>) -> Result {
+    fn doit(req: &Request<'_>) -> Result<(), OvsError> {
         let mut lock = ovs_lock();
         let v = lookup(req, &lock)?.clone();
-        check_deletable(v.port_no).map_err(|r| req.reject(r))?;
+        check_deletable(v.port_no)?;
         let msg = reply(req, &v, vport_cmd::DEL, &lock)?;
         let removed = v.dp.remove_port(v.port_no, &mut lock)?;
         drop(v);
@@ -245,17 +246,17 @@ impl DoIt for Del {
 struct Set;
 
 impl DoIt for Set {
-    fn doit(req: &Request<'_>) -> Result {
-        let attrs = VportAttrs::parse(|n| req.attr(n)).map_err(|r| req.reject(r))?;
+    fn doit(req: &Request<'_>) -> Result<(), OvsError> {
+        let attrs = VportAttrs::parse(|n| req.attr(n))?;
         let pids = match attrs.upcall_pids {
-            Some(raw) => Some(pids_from(req, raw)?),
+            Some(raw) => Some(pids_from(raw)?),
             None => None,
         };
         let mut msg = req.new_reply(reply_size(), vport_cmd::SET, &ovs_header(0))?;
         let mut lock = ovs_lock();
         let v = lookup(req, &lock)?.clone();
         let actual = VportType::from_u32(v.kind.uapi());
-        attrs.check_set_type(actual).map_err(|r| req.reject(r))?;
+        attrs.check_set_type(actual)?;
         if let Some(p) = pids {
             v.upcall_pids.replace(Some(p), &mut lock);
         }
@@ -273,26 +274,26 @@ impl DoIt for Set {
 struct Get;
 
 impl DoIt for Get {
-    fn doit(req: &Request<'_>) -> Result {
+    fn doit(req: &Request<'_>) -> Result<(), OvsError> {
         let lock = ovs_lock();
         let v = lookup(req, &lock)?;
         let msg = reply(req, v, vport_cmd::GET, &lock)?;
         drop(lock);
-        req.reply(msg)
+        Ok(req.reply(msg)?)
     }
 }
 
 impl Dump for Get {
-    fn dump(cursor: &mut DumpCursor<'_>, skb: &mut DumpSkb) -> Result {
+    fn dump(cursor: &mut DumpCursor<'_>, skb: &mut DumpSkb) -> Result<(), OvsError> {
         let net = cursor.net();
         let Some(dp_ifindex) = cursor
             .user_header()
             .and_then(|h| ovs_header_dp_ifindex(h).ok())
         else {
-            return Err(EINVAL);
+            return Err(EINVAL.into());
         };
         let lock = ovs_lock();
-        let dp = datapath::find_by_ifindex(net, dp_ifindex, &lock).ok_or(ENODEV)?;
+        let dp = datapath::find_by_ifindex(net, dp_ifindex, &lock).ok_or(OvsError::from(ENODEV))?;
         let Some(table) = dp.ports(&lock) else {
             return Ok(());
         };

@@ -18,7 +18,7 @@ use kernel::types::Opaque;
 use super::netdev::NetNs;
 use super::policy::Policy;
 use super::skb::SkBuff;
-use crate::abi::errno::{Errno, Rejection};
+use crate::abi::errno::{Errno, OvsError, Rejection};
 use crate::abi::nla::AttrWriter;
 use crate::sys;
 
@@ -43,13 +43,13 @@ const fn c_name(name: &str) -> [u8; NAME_LEN] {
 
 /// A command handler for a single request.
 pub(crate) trait DoIt {
-    fn doit(req: &Request<'_>) -> Result;
+    fn doit(req: &Request<'_>) -> Result<(), OvsError>;
 }
 
 /// A command handler for a dump (`NLM_F_DUMP`), which may be called many times, once per
 /// reply skb, until it adds nothing.
 pub(crate) trait Dump {
-    fn dump(dump: &mut DumpCursor<'_>, skb: &mut DumpSkb) -> Result;
+    fn dump(dump: &mut DumpCursor<'_>, skb: &mut DumpSkb) -> Result<(), OvsError>;
 }
 
 /// Who may run a command, as `genl_ops.flags`.
@@ -318,9 +318,8 @@ impl<'a> Request<'a> {
         unsafe { sys::ovs_rs_genl_must_notify(self.info()) }
     }
 
-    /// Records `rejection` in the extack (message and offending attribute) and returns
-    /// its errno, for `return Err(req.reject(r))`.
-    pub(crate) fn reject(&self, rejection: Rejection) -> Error {
+    /// Records `rejection` in the extack: its message and the offending attribute.
+    fn set_extack(&self, rejection: &Rejection) {
         let info = self.info.as_ptr();
         // extack keeps the message pointer beyond this call.
         // SAFETY: `info` is valid (type invariant) and the message is `'static`.
@@ -329,7 +328,6 @@ impl<'a> Request<'a> {
             // SAFETY: `info` is valid; the shim checks `attr` against the table.
             unsafe { sys::ovs_rs_genl_info_set_bad_attr(info, u32::from(attr)) };
         }
-        errno_to_error(rejection.errno)
     }
 }
 
@@ -634,6 +632,20 @@ pub(crate) fn errno_to_error(errno: Errno) -> Error {
     Error::from_errno(-errno.0)
 }
 
+/// A failed allocation is `ENOMEM`.
+impl From<kernel::alloc::AllocError> for OvsError {
+    fn from(_: kernel::alloc::AllocError) -> Self {
+        Self::Errno(Errno::ENOMEM)
+    }
+}
+
+/// The kernel's errors (allocation failures, mostly) into the module's one error.
+impl From<Error> for OvsError {
+    fn from(e: Error) -> Self {
+        Self::Errno(Errno(-e.to_errno()))
+    }
+}
+
 /// The payload of a netlink attribute, or `None` for a null pointer.
 ///
 /// # Safety
@@ -672,7 +684,12 @@ unsafe extern "C" fn doit_trampoline<H: DoIt>(
     };
     match H::doit(&req) {
         Ok(()) => 0,
-        Err(e) => e.to_errno(),
+        Err(e) => {
+            if let Some(r) = e.rejection() {
+                req.set_extack(r);
+            }
+            -e.errno().0
+        }
     }
 }
 
@@ -703,6 +720,6 @@ unsafe extern "C" fn dumpit_trampoline<H: Dump>(
             // SAFETY: genetlink passes a valid reply skb.
             unsafe { sys::ovs_rs_skb_len(skb) as c_int }
         }
-        Err(e) => e.to_errno(),
+        Err(e) => -e.errno().0,
     }
 }

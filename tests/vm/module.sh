@@ -85,7 +85,9 @@ test_refused_while_upstream_holds_family() {
 	fi
 	echo "insmod: $out"
 	echo "$out" | grep -q 'File exists' || fail "expected EEXIST from insmod" || return 1
-	dmesg | grep -q 'openvswitch_rs: generic netlink family ovs_datapath is already registered' ||
+	# The link kind "openvswitch" is registered first (as upstream's dp_init does), so that
+	# is what the explanation names.
+	dmesg | grep -q 'openvswitch_rs: link kind openvswitch is already registered: unload openvswitch.ko (rmmod openvswitch) before loading openvswitch_rs' ||
 		fail "no explanation in dmesg" || return 1
 	rmmod openvswitch || fail "rmmod openvswitch" || return 1
 	insmod "$KO" || fail "insmod after rmmod openvswitch"
