@@ -100,6 +100,38 @@ pub mod key_attr {
     pub const MAX: u16 = 32;
 }
 
+/// `enum ovs_tunnel_key_attr`: the attributes nested in `OVS_KEY_ATTR_TUNNEL`. The first,
+/// ID, is 0: this enumeration has no UNSPEC.
+pub mod tunnel_key_attr {
+    pub const ID: u16 = 0;
+    pub const IPV4_SRC: u16 = 1;
+    pub const IPV4_DST: u16 = 2;
+    pub const TOS: u16 = 3;
+    pub const TTL: u16 = 4;
+    pub const DONT_FRAGMENT: u16 = 5;
+    pub const CSUM: u16 = 6;
+    pub const OAM: u16 = 7;
+    pub const GENEVE_OPTS: u16 = 8;
+    pub const TP_SRC: u16 = 9;
+    pub const TP_DST: u16 = 10;
+    pub const VXLAN_OPTS: u16 = 11;
+    pub const IPV6_SRC: u16 = 12;
+    pub const IPV6_DST: u16 = 13;
+    pub const PAD: u16 = 14;
+    pub const ERSPAN_OPTS: u16 = 15;
+    pub const IPV4_INFO_BRIDGE: u16 = 16;
+    /// `OVS_TUNNEL_KEY_ATTR_MAX`.
+    pub const MAX: u16 = 16;
+}
+
+/// `OVS_VXLAN_EXT_*`: the attributes nested in `OVS_TUNNEL_KEY_ATTR_VXLAN_OPTS`.
+pub mod vxlan_ext_attr {
+    pub const UNSPEC: u16 = 0;
+    pub const GBP: u16 = 1;
+    /// `OVS_VXLAN_EXT_MAX`.
+    pub const MAX: u16 = 1;
+}
+
 /// `enum ovs_action_attr` (the userspace-visible part).
 pub mod action_attr {
     pub const UNSPEC: u16 = 0;

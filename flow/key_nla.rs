@@ -17,6 +17,10 @@
 //! same reason dumps leave out what upstream emits for those features (zero conntrack
 //! fields, a mask's tunnel nest, IPv6 extension headers): whatever we emit parses back.
 //!
+//! One exception: a mask's tunnel nest is taken, as ovs-vswitchd puts one (a tunnel TTL of
+//! 0 at least) in the mask of every megaflow it installs, tunnel or not. It is checked as
+//! upstream checks it, then dropped: see [`check_tunnel_mask`].
+//!
 //! Rejections name the `OVS_KEY_ATTR_*` at fault (`None` for a malformed top-level stream);
 //! the caller reports the enclosing `OVS_FLOW_ATTR_KEY` or `OVS_FLOW_ATTR_MASK`.
 //!
@@ -34,6 +38,8 @@ use super::key::{frag, mask_key, FlowKey, KeyRange, VLAN_TAG_PRESENT};
 use crate::abi::errno::{Errno, Rejection};
 use crate::abi::nla::{nla_align, AttrWriter, Attrs, NLA_HDRLEN};
 use crate::abi::uapi::key_attr as ka;
+use crate::abi::uapi::tunnel_key_attr as tk;
+use crate::abi::uapi::vxlan_ext_attr as vx;
 use crate::abi::uapi::DP_MAX_PORTS;
 
 pub const ETH_P_RARP: u16 = 0x8035;
@@ -162,6 +168,11 @@ const ALL: AttrSet = (bit(ka::MAX) << 1) - 1;
 /// What a flow key or mask may not carry. UNSPEC is left to fail as upstream fails it, as
 /// an unknown attribute.
 const REFUSED_IN_MATCH: AttrSet = ALL & !SUPPORTED & !bit(ka::UNSPEC);
+
+/// What a mask may carry of [`REFUSED_IN_MATCH`]: the tunnel nest ovs-vswitchd puts in every
+/// mask. A key's tunnel is still refused, so the flow can only match packets without tunnel
+/// metadata, which all of ours are.
+const TAKEN_IN_MASK: AttrSet = bit(ka::TUNNEL);
 
 /// The metadata upstream takes from a packet's key that we cannot honour. The packet's
 /// other attributes are not read (the packet's bytes are), so they need no support.
@@ -568,7 +579,11 @@ impl<'a> Parser<'a> {
         if side == Side::Mask && payload.is_zero() {
             return Ok(());
         }
-        if has(self.refused, kind) {
+        let refused = match side {
+            Side::Key => self.refused,
+            Side::Mask => self.refused & !TAKEN_IN_MASK,
+        };
+        if has(refused, kind) {
             return Err(reject(c"Key type is not supported", kind));
         }
         *attrs |= bit(kind);
@@ -725,6 +740,10 @@ impl<'a> Parser<'a> {
         if let Some(p) = self.take(attrs, ka::SKB_MARK) {
             out.set_u32(kf::SKB_MARK, p.u32());
         }
+        // Only a mask gets this far with a tunnel nest; it sets nothing in our key.
+        if let Some(p) = self.take(attrs, ka::TUNNEL) {
+            check_tunnel_mask(p)?;
+        }
         // An EtherType without MAC addresses is upstream's layer-3 packet. Our key has no
         // MAC protocol field to keep such flows off Ethernet packets, so they are refused.
         if !has(*attrs, ka::ETHERNET) && has(*attrs, ka::ETHERTYPE) {
@@ -836,6 +855,116 @@ fn check_attr(kind: u16, len: usize, seen: AttrSet) -> Result<(), Rejection> {
         return Err(reject(c"Key has unexpected len", kind));
     }
     Ok(())
+}
+
+/// `IP_TUNNEL_OPTS_MAX`: the room upstream's key has for tunnel options.
+const TUNNEL_OPTS_MAX: usize = 255;
+
+/// Payload lengths of the attributes nested in `OVS_KEY_ATTR_TUNNEL`, by type: upstream's
+/// `ovs_tunnel_key_lens` (which leaves PAD out: 0).
+const TUNNEL_ATTR_LENS: [AttrLen; tk::MAX as usize + 1] = {
+    let mut t = [AttrLen::Fixed(0); tk::MAX as usize + 1];
+    t[tk::ID as usize] = AttrLen::Fixed(8);
+    t[tk::IPV4_SRC as usize] = AttrLen::Fixed(4);
+    t[tk::IPV4_DST as usize] = AttrLen::Fixed(4);
+    t[tk::TOS as usize] = AttrLen::Fixed(1);
+    t[tk::TTL as usize] = AttrLen::Fixed(1);
+    t[tk::TP_SRC as usize] = AttrLen::Fixed(2);
+    t[tk::TP_DST as usize] = AttrLen::Fixed(2);
+    t[tk::GENEVE_OPTS as usize] = AttrLen::Variable;
+    t[tk::VXLAN_OPTS as usize] = AttrLen::Nested;
+    t[tk::IPV6_SRC as usize] = AttrLen::Fixed(16);
+    t[tk::IPV6_DST as usize] = AttrLen::Fixed(16);
+    t[tk::ERSPAN_OPTS as usize] = AttrLen::Variable;
+    t
+};
+
+/// A mask's `OVS_KEY_ATTR_TUNNEL`, with the checks upstream's `ip_tun_from_nlattr()` makes of
+/// a mask (all `EINVAL`, as `metadata_from_nlattrs()` returns for any of them).
+///
+/// ovs-vswitchd's `odp_flow_key_from_mask()` always puts the tunnel nest, and
+/// `tun_key_to_attr()` always puts the TTL in it: a megaflow of a packet that came in without
+/// tunnel metadata has a nest holding a TTL of 0, which is not all-zero bytes. Upstream
+/// takes it and matches `tun_proto` exactly, so the flow matches only packets without tunnel
+/// metadata. Our key has no tunnel fields and refuses a key's tunnel, so every packet and
+/// every flow of ours is without one: once checked, the nest changes nothing.
+fn check_tunnel_mask(p: Payload<'_>) -> Result<(), Rejection> {
+    let (mut ipv4, mut ipv6, mut options) = (false, false, false);
+    let mut consumed = 0;
+    for item in Attrs::new(p.raw) {
+        // A malformed attribute ends the walk; its bytes are left over, as upstream's.
+        let Ok(a) = item else { break };
+        consumed += nla_align(NLA_HDRLEN + a.payload.len());
+        let Some(rule) = TUNNEL_ATTR_LENS.get(usize::from(a.kind)) else {
+            return Err(reject(c"Tunnel attr out of range", ka::TUNNEL));
+        };
+        if matches!(rule, AttrLen::Fixed(n) if *n != a.payload.len()) {
+            return Err(reject(c"Tunnel attr has unexpected len", ka::TUNNEL));
+        }
+        match a.kind {
+            tk::IPV4_SRC | tk::IPV4_DST | tk::IPV4_INFO_BRIDGE => ipv4 = true,
+            tk::IPV6_SRC | tk::IPV6_DST => ipv6 = true,
+            tk::GENEVE_OPTS | tk::VXLAN_OPTS | tk::ERSPAN_OPTS => {
+                if options {
+                    return Err(reject(c"Multiple metadata blocks provided", ka::TUNNEL));
+                }
+                options = true;
+                check_tunnel_options_mask(a.kind, a.payload)?;
+            }
+            _ => {}
+        }
+    }
+    // Upstream counts bytes left over, not a last attribute's missing padding.
+    if consumed < p.len() {
+        return Err(reject(c"IP tunnel attribute has unknown bytes", ka::TUNNEL));
+    }
+    if ipv4 && ipv6 {
+        return Err(reject(c"Mixed IPv4 and IPv6 tunnel attributes", ka::TUNNEL));
+    }
+    Ok(())
+}
+
+/// A mask's tunnel options, checked as upstream checks them against a key that has none
+/// (a key's tunnel is refused, so its options length is 0).
+fn check_tunnel_options_mask(kind: u16, payload: &[u8]) -> Result<(), Rejection> {
+    let bad = match kind {
+        tk::GENEVE_OPTS if payload.len() > TUNNEL_OPTS_MAX => Some(c"Geneve option length err"),
+        tk::GENEVE_OPTS if payload.len() % 4 != 0 => Some(c"Geneve opt len is not a multiple of 4"),
+        // A mask's Geneve options must be as long as the key's.
+        tk::GENEVE_OPTS if !payload.is_empty() => Some(c"Geneve option len != mask len"),
+        tk::VXLAN_OPTS => check_vxlan_options(payload),
+        tk::ERSPAN_OPTS if payload.len() > TUNNEL_OPTS_MAX => Some(c"ERSPAN option length err"),
+        _ => None,
+    };
+    match bad {
+        Some(msg) => Err(reject(msg, ka::TUNNEL)),
+        None => Ok(()),
+    }
+}
+
+/// `vxlan_tun_opt_from_nlattr()`: only a `u32` GBP may be nested, and nothing may be left.
+fn check_vxlan_options(payload: &[u8]) -> Option<&'static CStr> {
+    let mut consumed = 0;
+    for item in Attrs::new(payload) {
+        let Ok(a) = item else { break };
+        consumed += nla_align(NLA_HDRLEN + a.payload.len());
+        if a.kind > vx::MAX {
+            return Some(c"VXLAN extension out of range");
+        }
+        // UNSPEC's length in upstream's table is 0; it then fails as unknown.
+        let len = if a.kind == vx::GBP { 4 } else { 0 };
+        if a.payload.len() != len {
+            return Some(c"VXLAN extension has unexpected len");
+        }
+        if a.kind != vx::GBP {
+            return Some(c"Unknown VXLAN extension attribute");
+        }
+    }
+    // Here upstream's check is `if (rem)`, but every attribute that passed is aligned.
+    if consumed != payload.len() {
+        return Some(c"VXLAN extension message has unknown bytes");
+    }
+    None
 }
 
 /// The value checks `ovs_key_from_nlattrs()` makes of a key's (not a mask's) IPv4, IPv6 and

@@ -2,7 +2,7 @@
 
 REPO=${REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 FLAVOUR=${OVS_RS_FLAVOUR:-debug}
-KO="$REPO/build/$FLAVOUR/openvswitch_rs.ko"
+KO=${OVS_RS_KO:-"$REPO/build/$FLAVOUR/openvswitch_rs.ko"}
 PY=/usr/bin/python3
 GENL_PY="$REPO/tests/vm/genl.py"
 

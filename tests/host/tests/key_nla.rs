@@ -541,6 +541,170 @@ fn all_zero_mask_attributes_are_wildcards_even_unsupported_ones() {
     );
 }
 
+/// An `OVS_KEY_ATTR_TUNNEL` nest of `attrs`.
+fn tunnel(attrs: &[Vec<u8>]) -> Vec<u8> {
+    attr(ka::TUNNEL, &attrs.concat())
+}
+
+#[test]
+fn masks_may_carry_a_tunnel_nest_as_ovs_vswitchd_puts_in_every_one() {
+    use ovs_rs_host::abi::uapi::tunnel_key_attr as tk;
+    use ovs_rs_host::abi::uapi::vxlan_ext_attr as vx;
+    let key_stream = ipv4_udp_key();
+    let accepted = [
+        // odp_flow_key_from_mask() of a flow without tunnel metadata: a TTL of 0.
+        vec![attr(tk::TTL, &[0])],
+        // Upstream reads a mask's tunnel fields whatever their values.
+        vec![
+            attr(tk::ID, &[0xff; 8]),
+            attr(tk::IPV4_SRC, &[0xff; 4]),
+            attr(tk::IPV4_DST, &[0xff; 4]),
+            attr(tk::TOS, &[0xff]),
+            attr(tk::TTL, &[0xff]),
+            attr(tk::DONT_FRAGMENT, &[]),
+            attr(tk::CSUM, &[]),
+            attr(tk::OAM, &[]),
+            attr(tk::TP_SRC, &[0xff; 2]),
+            attr(tk::TP_DST, &[0xff; 2]),
+            attr(tk::PAD, &[]),
+            attr(tk::IPV4_INFO_BRIDGE, &[]),
+        ],
+        vec![
+            attr(tk::IPV6_SRC, &[0xff; 16]),
+            attr(tk::IPV6_DST, &[0xff; 16]),
+        ],
+        // It does not look for duplicates.
+        vec![attr(tk::TTL, &[0]), attr(tk::TTL, &[0xff])],
+        // Geneve options as long as the key's, which has none.
+        vec![attr(tk::GENEVE_OPTS, &[])],
+        vec![attr(tk::VXLAN_OPTS, &u32_attr(vx::GBP, u32::MAX))],
+        vec![attr(tk::VXLAN_OPTS, &[])],
+        vec![attr(tk::ERSPAN_OPTS, &[0xff; 8])],
+        vec![attr(tk::ERSPAN_OPTS, &[0xff; 255])],
+    ];
+    for attrs in &accepted {
+        let mask = slash24_mask(&[tunnel(attrs)]);
+        let m =
+            parse_match(&key_stream, Some(&mask)).unwrap_or_else(|r| panic!("{attrs:02x?}: {r:?}"));
+        assert!(has(m.mask_attrs, ka::TUNNEL));
+        // It sets nothing: the match is the one without it.
+        let plain = parse_match(&key_stream, Some(&slash24_mask(&[]))).unwrap();
+        assert_eq!((m.key, m.mask), (plain.key, plain.mask));
+    }
+    // A last attribute without its padding: upstream counts only bytes left over.
+    let unpadded = attr(ka::TUNNEL, &[5, 0, tk::TTL as u8, 0, 0]);
+    assert!(parse_match(&key_stream, Some(&slash24_mask(&[unpadded]))).is_ok());
+
+    let refused: [(Vec<Vec<u8>>, &str); 17] = [
+        (vec![attr(tk::MAX + 1, &[])], "Tunnel attr out of range"),
+        (
+            vec![attr(tk::TTL, &[0, 0])],
+            "Tunnel attr has unexpected len",
+        ),
+        (
+            vec![attr(tk::ID, &[0; 4])],
+            "Tunnel attr has unexpected len",
+        ),
+        (
+            vec![attr(tk::PAD, &[0; 4])],
+            "Tunnel attr has unexpected len",
+        ),
+        (vec![attr(tk::CSUM, &[1])], "Tunnel attr has unexpected len"),
+        (
+            vec![attr(tk::IPV4_DST, &[0; 4]), attr(tk::IPV6_SRC, &[0; 16])],
+            "Mixed IPv4 and IPv6 tunnel attributes",
+        ),
+        (
+            vec![
+                attr(tk::IPV4_INFO_BRIDGE, &[]),
+                attr(tk::IPV6_DST, &[0; 16]),
+            ],
+            "Mixed IPv4 and IPv6 tunnel attributes",
+        ),
+        (
+            vec![attr(tk::GENEVE_OPTS, &[0; 4])],
+            "Geneve option len != mask len",
+        ),
+        (
+            vec![attr(tk::GENEVE_OPTS, &[0; 3])],
+            "Geneve opt len is not a multiple of 4",
+        ),
+        (
+            vec![attr(tk::GENEVE_OPTS, &[0; 256])],
+            "Geneve option length err",
+        ),
+        (
+            vec![attr(tk::GENEVE_OPTS, &[]), attr(tk::VXLAN_OPTS, &[])],
+            "Multiple metadata blocks provided",
+        ),
+        (
+            vec![attr(tk::VXLAN_OPTS, &attr(vx::GBP, &[0; 2]))],
+            "VXLAN extension has unexpected len",
+        ),
+        (
+            vec![attr(tk::VXLAN_OPTS, &attr(vx::UNSPEC, &[]))],
+            "Unknown VXLAN extension attribute",
+        ),
+        (
+            vec![attr(tk::VXLAN_OPTS, &attr(vx::MAX + 1, &[]))],
+            "VXLAN extension out of range",
+        ),
+        (
+            vec![attr(
+                tk::VXLAN_OPTS,
+                &[u32_attr(vx::GBP, 0), vec![0; 2]].concat(),
+            )],
+            "VXLAN extension message has unknown bytes",
+        ),
+        (
+            vec![attr(tk::ERSPAN_OPTS, &[0; 256])],
+            "ERSPAN option length err",
+        ),
+        (
+            vec![attr(tk::TTL, &[0]), vec![1, 0]],
+            "IP tunnel attribute has unknown bytes",
+        ),
+    ];
+    for (attrs, msg) in &refused {
+        let mask = slash24_mask(&[tunnel(attrs)]);
+        assert_rejects(&key_stream, Some(&mask), Some(ka::TUNNEL), msg);
+    }
+    // An attribute running past the nest's end leaves its bytes over.
+    let overrun = attr(ka::TUNNEL, &[9, 0, tk::TTL as u8, 0, 0, 0, 0, 0]);
+    assert_rejects(
+        &key_stream,
+        Some(&slash24_mask(&[overrun])),
+        Some(ka::TUNNEL),
+        "IP tunnel attribute has unknown bytes",
+    );
+    // Inside the mask of a VLAN level too, as upstream pools the levels' attributes.
+    let inner = [
+        be16_attr(ka::ETHERTYPE, ETH_P_IP),
+        ipv4_attr([10, 0, 0, 1], [10, 0, 0, 2], IPPROTO_UDP, 0),
+        ports_attr(ka::UDP, 1, 2),
+    ];
+    let vlan_key_stream = vlan_key(0x1005, &inner);
+    let vlan_mask = [
+        u32_attr(ka::IN_PORT, u32::MAX),
+        ethernet_attr(),
+        vlan(
+            0xffff,
+            0xffff,
+            &[
+                be16_attr(ka::ETHERTYPE, 0xffff),
+                tunnel(&[attr(tk::TTL, &[0])]),
+            ],
+        ),
+    ]
+    .concat();
+    assert!(parse_match(&vlan_key_stream, Some(&vlan_mask)).is_ok());
+    // A key still may not have one, whatever it holds.
+    for attrs in &accepted {
+        let key = [key_stream.clone(), tunnel(attrs)].concat();
+        assert_rejects(&key, None, Some(ka::TUNNEL), "Key type is not supported");
+    }
+}
+
 #[test]
 fn vlan_masks_may_wildcard_tci_bits_but_not_presence() {
     let inner = [

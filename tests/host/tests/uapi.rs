@@ -169,6 +169,39 @@ fn key_attributes_match_the_uapi_header() {
 }
 
 #[test]
+fn tunnel_key_and_vxlan_ext_attributes_match_the_uapi_header() {
+    let Some(h) = header_or_skip("tunnel_key_and_vxlan_ext_attributes_match_the_uapi_header")
+    else {
+        return;
+    };
+    let names = [
+        ("ID", tunnel_key_attr::ID),
+        ("IPV4_SRC", tunnel_key_attr::IPV4_SRC),
+        ("IPV4_DST", tunnel_key_attr::IPV4_DST),
+        ("TOS", tunnel_key_attr::TOS),
+        ("TTL", tunnel_key_attr::TTL),
+        ("DONT_FRAGMENT", tunnel_key_attr::DONT_FRAGMENT),
+        ("CSUM", tunnel_key_attr::CSUM),
+        ("OAM", tunnel_key_attr::OAM),
+        ("GENEVE_OPTS", tunnel_key_attr::GENEVE_OPTS),
+        ("TP_SRC", tunnel_key_attr::TP_SRC),
+        ("TP_DST", tunnel_key_attr::TP_DST),
+        ("VXLAN_OPTS", tunnel_key_attr::VXLAN_OPTS),
+        ("IPV6_SRC", tunnel_key_attr::IPV6_SRC),
+        ("IPV6_DST", tunnel_key_attr::IPV6_DST),
+        ("PAD", tunnel_key_attr::PAD),
+        ("ERSPAN_OPTS", tunnel_key_attr::ERSPAN_OPTS),
+        ("IPV4_INFO_BRIDGE", tunnel_key_attr::IPV4_INFO_BRIDGE),
+    ];
+    check_enum(&h, "TUNNEL_KEY_ATTR", &names, tunnel_key_attr::MAX);
+    let names = [
+        ("UNSPEC", vxlan_ext_attr::UNSPEC),
+        ("GBP", vxlan_ext_attr::GBP),
+    ];
+    check_enum(&h, "VXLAN_EXT", &names, vxlan_ext_attr::MAX);
+}
+
+#[test]
 fn action_attributes_match_the_uapi_header() {
     let Some(h) = header_or_skip("action_attributes_match_the_uapi_header") else {
         return;
