@@ -383,8 +383,8 @@ impl DumpCursor<'_> {
         if p.is_null() {
             return None;
         }
-        // SAFETY: `len` bytes of the request message (checked by the shim), valid for the
-        // dump call.
+        // The shim checked that `len` bytes of the request hold the header.
+        // SAFETY: Those bytes of the request message are valid for the dump call.
         Some(unsafe { core::slice::from_raw_parts(p.cast::<u8>(), len as usize) })
     }
 
@@ -420,8 +420,8 @@ impl DumpCursor<'_> {
         let Some(hdr) = NonNull::new(hdr) else {
             return Ok(false);
         };
-        // SAFETY: `hdr` points to the user header genlmsg_put reserved, of the family's
-        // `hdrsize` bytes, which is `user_header`'s length.
+        // genlmsg_put reserved the family's `hdrsize` bytes, `user_header`'s length.
+        // SAFETY: `hdr` points to that reserved user header.
         unsafe {
             core::ptr::copy_nonoverlapping(
                 user_header.as_ptr(),
@@ -524,8 +524,8 @@ impl Message {
         if user_header.len() != self.hdrsize || self.hdr.is_null() {
             return Err(EINVAL);
         }
-        // SAFETY: `hdr` is followed by the `hdrsize` bytes of user header genlmsg_put
-        // reserved (type invariant), and `user_header` is that long.
+        // `user_header` is `hdrsize` long, checked above.
+        // SAFETY: `hdr` is followed by `hdrsize` reserved bytes (type invariant).
         unsafe {
             core::ptr::copy_nonoverlapping(
                 user_header.as_ptr(),

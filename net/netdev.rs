@@ -292,8 +292,9 @@ unsafe fn detach_raw<H: RxHandler>(dev: *mut sys::net_device) -> Option<Arc<H>> 
     if !unsafe { is_attached::<H>(dev) } {
         return None;
     }
-    // SAFETY: `dev` is live and attached with our handler for `H`: its data is the
-    // `Arc<H>` of `attach_port`, which cannot change while RTNL is held.
+    // Attached with our handler for `H`, so its data is the `Arc<H>` of `attach_port`,
+    // which cannot change while RTNL is held.
+    // SAFETY: `dev` is live.
     let data = unsafe { sys::ovs_rs_dev_rx_handler_data(dev) };
     // SAFETY: RTNL held; after this returns no reader runs the handler any more.
     unsafe {

@@ -41,8 +41,8 @@ pub struct OvsLock {
 
 /// Takes the OVS mutex. Sleeps: process context only.
 pub fn ovs_lock() -> OvsLock {
-    // SAFETY: Callers are genetlink handlers, work items and module init/exit: process
-    // context, holding no spinlock or RCU read section.
+    // Callers are genetlink handlers, work items and module init/exit.
+    // SAFETY: Process context, holding no spinlock or RCU read section.
     unsafe { env::ovs_mutex_lock() };
     OvsLock {
         _not_send: PhantomData,
@@ -71,8 +71,8 @@ pub fn rcu_read_lock() -> RcuReadGuard {
 
 impl Drop for RcuReadGuard {
     fn drop(&mut self) {
-        // SAFETY: Paired with the `rcu_read_lock` that made this guard, on the same task
-        // (the guard is not `Send`).
+        // The guard is not `Send`, so this is the task that made it.
+        // SAFETY: Paired with the `rcu_read_lock` that made this guard.
         unsafe { env::rcu_read_unlock() };
     }
 }
@@ -101,14 +101,14 @@ impl<T> OvsCell<T> {
     }
 
     pub fn get<'a>(&'a self, _lock: &'a OvsLock) -> &'a T {
-        // SAFETY: The lock is held and shared-borrowed for `'a`, which excludes
-        // `get_mut` (it needs the same unique lock mutably).
+        // `get_mut` needs the same unique lock mutably.
+        // SAFETY: The lock is held and shared-borrowed for `'a`, excluding `get_mut`.
         unsafe { &*self.0.get() }
     }
 
     pub fn get_mut<'a>(&'a self, _lock: &'a mut OvsLock) -> &'a mut T {
-        // SAFETY: The lock is held and mutably borrowed for `'a`, so no other reference
-        // obtained through it is live.
+        // No other reference obtained through the lock is live meanwhile.
+        // SAFETY: The lock is held and mutably borrowed for `'a`.
         unsafe { &mut *self.0.get() }
     }
 }
@@ -165,13 +165,13 @@ unsafe fn defer_free<T: Send + 'static>(node: NonNull<RcuNode<T>>) {
     ///
     /// `head` is the head of a node handed over by `defer_free`, after its grace period.
     unsafe extern "C" fn free<T: Send + 'static>(head: *mut CallbackHead) {
-        // SAFETY: `head` is the first field of a `#[repr(C)]` `RcuNode<T>` leaked from a
-        // `NodeBox` by `defer_free`, which handed its ownership to this callback, so the
-        // node pointer is the head pointer, and it is ours to free.
+        // `head` is the first field of a `#[repr(C)]` `RcuNode<T>` leaked from a `NodeBox`
+        // by `defer_free`, which handed its ownership to this callback.
+        // SAFETY: So the node pointer is the head pointer, and it is ours to free.
         drop(unsafe { NodeBox::from_raw(head.cast::<RcuNode<T>>()) });
     }
-    // SAFETY: `node` is live and owned by us (the caller's contract), so its head is
-    // valid until `free` runs, and is queued once.
+    // `node` is live and ours (the caller's contract), and is queued once.
+    // SAFETY: So its head stays valid until `free` runs.
     unsafe { env::call_rcu(ptr::addr_of_mut!((*node.as_ptr()).head), Some(free::<T>)) };
 }
 
@@ -211,9 +211,10 @@ impl<T: Send + 'static> RcuPtr<T> {
     /// (shared, so no write can unpublish it meanwhile).
     pub fn get<'a>(&'a self, _r: &'a impl RcuReader) -> Option<&'a T> {
         let p = self.ptr.load(Ordering::Acquire);
-        // SAFETY: By the type invariant `p` is null or a live node. A value is freed only
-        // after a grace period following its replacement; a read section holds that grace
-        // period off, and a shared borrow of the lock excludes the replacement.
+        // A value is freed only after a grace period following its replacement; a read
+        // section holds that grace period off, and a shared borrow of the lock excludes
+        // the replacement.
+        // SAFETY: So by the type invariant `p` is null or a live node.
         unsafe { p.as_ref() }.map(|n| &n.value)
     }
 
@@ -232,8 +233,9 @@ impl<T: Send + 'static> RcuPtr<T> {
 impl<T: Send + 'static> Drop for RcuPtr<T> {
     fn drop(&mut self) {
         if let Some(old) = NonNull::new(*self.ptr.get_mut()) {
-            // SAFETY: Owned by this pointer, which goes away. Readers may still see the
-            // value if they saw this pointer's container, hence the grace period.
+            // Readers may still see the value if they saw this pointer's container, hence
+            // the grace period.
+            // SAFETY: Owned by this pointer, which goes away.
             unsafe { defer_free(old) };
         }
     }
@@ -296,8 +298,8 @@ impl<T: Send + 'static> RcuList<T> {
         let mut link = &self.head;
         loop {
             let cur = link.load(Ordering::Relaxed);
-            // SAFETY: Reachable nodes are live (type invariant), and the writer's lock
-            // excludes concurrent unlinking.
+            // The writer's lock excludes concurrent unlinking.
+            // SAFETY: Reachable nodes are live (type invariant).
             let Some(node) = (unsafe { cur.as_ref() }) else {
                 return false;
             };
@@ -319,11 +321,11 @@ impl<T: Send + 'static> Drop for RcuList<T> {
     fn drop(&mut self) {
         let mut cur = *self.head.get_mut();
         while let Some(node) = NonNull::new(cur) {
-            // SAFETY: Owned by the list (type invariant); its link is read before the
-            // node is handed over.
+            // Its link is read before the node is handed over.
+            // SAFETY: Owned by the list (type invariant).
             cur = unsafe { node.as_ref() }.next.load(Ordering::Relaxed);
-            // SAFETY: Owned by the list, which goes away; readers that saw the list may
-            // still walk the node until the grace period ends.
+            // Readers that saw the list may still walk the node until the grace period.
+            // SAFETY: Owned by the list, which goes away.
             unsafe { defer_free(node) };
         }
     }
@@ -339,9 +341,10 @@ impl<'a, T: Send + 'static> Iterator for RcuListIter<'a, T> {
     type Item = &'a T;
 
     fn next(&mut self) -> Option<&'a T> {
-        // SAFETY: Null, or a node of the list reached during the reader borrow `'a`: still
-        // linked, or unlinked less than a grace period ago (a read section), or unlinked
-        // never (the shared lock excludes unlinking). Either way, live.
+        // A node reached during the reader borrow `'a` is still linked, or unlinked less
+        // than a grace period ago (a read section), or never (the shared lock excludes
+        // unlinking).
+        // SAFETY: So it is null or live.
         let node = unsafe { self.next.as_ref() }?;
         self.next = node.next.load(Ordering::Acquire);
         Some(&node.value)

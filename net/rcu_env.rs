@@ -23,8 +23,8 @@ pub(crate) fn new_box<T>(value: T, flags: Flags) -> Result<NodeBox<T>> {
 ///
 /// Process context, with no spinlock or RCU read section held (the mutex sleeps).
 pub(crate) unsafe fn ovs_mutex_lock() {
-    // SAFETY: The caller's context allows sleeping; the shim's mutex is statically
-    // initialised.
+    // The shim's mutex is statically initialised.
+    // SAFETY: The caller's context allows sleeping.
     unsafe { sys::ovs_rs_lock() };
 }
 

@@ -5,59 +5,16 @@ use ovs_rs_host::abi::errno::{Errno, Rejection};
 use ovs_rs_host::abi::nla::{nla_align, AttrWriter, NLA_F_NESTED};
 use ovs_rs_host::abi::uapi::{action_attr as act, key_attr, sample_attr, userspace_attr as us};
 use ovs_rs_host::actions::action::{
-    Action, ActionSink, ArenaRef, HashAlg, Masked, PortsKey, SetForm, SetKey, MAX_DEPTH,
+    Action, ArenaRef, HashAlg, Masked, PortsKey, SetForm, SetKey, MAX_DEPTH,
 };
 use ovs_rs_host::actions::validate::{put_actions, validate_actions};
 use ovs_rs_host::flow::key::{field, frag, FlowKey};
 
 mod common;
-use common::{attr, u32_attr};
+use common::{attr, u32_attr, VecSink};
 
 /// `OVS_FLOW_ATTR_ACTIONS`, reported as the attribute at fault.
 const ATTR: u16 = 2;
-
-#[derive(Default)]
-struct VecSink {
-    actions: Vec<Action>,
-    arena: Vec<u8>,
-    /// Fail with ENOMEM once this many actions are held.
-    max_actions: Option<usize>,
-    /// Fail with ENOMEM once the arena would exceed this.
-    max_arena: Option<usize>,
-}
-
-impl ActionSink for VecSink {
-    fn push(&mut self, a: Action) -> Result<(), Errno> {
-        if self.max_actions.is_some_and(|m| self.actions.len() >= m) {
-            return Err(Errno::ENOMEM);
-        }
-        self.actions.push(a);
-        Ok(())
-    }
-
-    fn push_bytes(&mut self, b: &[u8]) -> Result<ArenaRef, Errno> {
-        if self
-            .max_arena
-            .is_some_and(|m| self.arena.len() + b.len() > m)
-        {
-            return Err(Errno::ENOMEM);
-        }
-        let off = self.arena.len() as u32;
-        self.arena.extend_from_slice(b);
-        Ok(ArenaRef {
-            off,
-            len: b.len() as u32,
-        })
-    }
-
-    fn len(&self) -> usize {
-        self.actions.len()
-    }
-
-    fn action_mut(&mut self, at: usize) -> Option<&mut Action> {
-        self.actions.get_mut(at)
-    }
-}
 
 fn nest(kind: u16, parts: &[Vec<u8>]) -> Vec<u8> {
     attr(kind, &parts.concat())

@@ -16,19 +16,18 @@
 //! - `dpif_netlink_flow_to_ofpbuf()` orders the attributes UFID (the datapath passed the
 //!   UFID probe), KEY, MASK, ACTIONS; nests carry no `NLA_F_NESTED`.
 
-use ovs_rs_host::abi::errno::{Errno, Rejection};
+use ovs_rs_host::abi::errno::Rejection;
 use ovs_rs_host::abi::flow_attrs::FlowAttrs;
 use ovs_rs_host::abi::nla::{AttrWriter, Attrs};
 use ovs_rs_host::abi::uapi::key_attr as ka;
 use ovs_rs_host::abi::uapi::{action_attr, flow_attr, flow_cmd};
-use ovs_rs_host::actions::action::{Action, ActionSink, ArenaRef};
 use ovs_rs_host::actions::validate::validate_actions;
 use ovs_rs_host::flow::extract::{extract, PacketMeta};
 use ovs_rs_host::flow::key::{field as kf, FlowKey};
 use ovs_rs_host::flow::key_nla::{parse_match, put_key, Match};
 
 mod common;
-use common::{attr, u32_attr};
+use common::{attr, u32_attr, VecSink};
 
 // ---- The three flows of the issue -----------------------------------------------------------
 
@@ -279,36 +278,6 @@ fn request(flow: &OvsFlow) -> Vec<u8> {
     msg.extend_from_slice(&7i32.to_ne_bytes());
     msg.extend_from_slice(&attrs);
     msg
-}
-
-#[derive(Default)]
-struct VecSink {
-    actions: Vec<Action>,
-    arena: Vec<u8>,
-}
-
-impl ActionSink for VecSink {
-    fn push(&mut self, a: Action) -> Result<(), Errno> {
-        self.actions.push(a);
-        Ok(())
-    }
-
-    fn push_bytes(&mut self, b: &[u8]) -> Result<ArenaRef, Errno> {
-        let off = self.arena.len() as u32;
-        self.arena.extend_from_slice(b);
-        Ok(ArenaRef {
-            off,
-            len: b.len() as u32,
-        })
-    }
-
-    fn len(&self) -> usize {
-        self.actions.len()
-    }
-
-    fn action_mut(&mut self, at: usize) -> Option<&mut Action> {
-        self.actions.get_mut(at)
-    }
 }
 
 /// `New::doit()`'s pure steps on a whole request: the attributes after the two headers,

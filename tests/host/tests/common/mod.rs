@@ -5,6 +5,8 @@
 // the rest would warn as unused in that binary.
 #![allow(dead_code)]
 
+use ovs_rs_host::abi::errno::Errno;
+use ovs_rs_host::actions::action::{Action, ActionSink, ArenaRef};
 use ovs_rs_host::flow::extract::IPPROTO_ICMPV6;
 
 // ---- Frames -------------------------------------------------------------------------------
@@ -129,4 +131,51 @@ pub fn attr(kind: u16, payload: &[u8]) -> Vec<u8> {
 
 pub fn u32_attr(kind: u16, v: u32) -> Vec<u8> {
     attr(kind, &v.to_ne_bytes())
+}
+
+// ---- Action lists ---------------------------------------------------------------------
+
+/// An action list in two vectors, as the module's `FlowActions`, with optional limits
+/// to test running out of memory.
+#[derive(Default)]
+pub struct VecSink {
+    pub actions: Vec<Action>,
+    pub arena: Vec<u8>,
+    /// Fail with ENOMEM once this many actions are held.
+    pub max_actions: Option<usize>,
+    /// Fail with ENOMEM once the arena would exceed this.
+    pub max_arena: Option<usize>,
+}
+
+impl ActionSink for VecSink {
+    fn push(&mut self, a: Action) -> Result<(), Errno> {
+        if self.max_actions.is_some_and(|m| self.actions.len() >= m) {
+            return Err(Errno::ENOMEM);
+        }
+        self.actions.push(a);
+        Ok(())
+    }
+
+    fn push_bytes(&mut self, b: &[u8]) -> Result<ArenaRef, Errno> {
+        if self
+            .max_arena
+            .is_some_and(|m| self.arena.len() + b.len() > m)
+        {
+            return Err(Errno::ENOMEM);
+        }
+        let off = self.arena.len() as u32;
+        self.arena.extend_from_slice(b);
+        Ok(ArenaRef {
+            off,
+            len: b.len() as u32,
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.actions.len()
+    }
+
+    fn action_mut(&mut self, at: usize) -> Option<&mut Action> {
+        self.actions.get_mut(at)
+    }
 }
