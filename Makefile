@@ -72,11 +72,12 @@ check: setup
 check-fast: setup
 	@scripts/check --fast
 
-# make check, then what only the plain (non-debug) kernel can show: upstream's kselftest, all 9
+# make check with the VM suites' full forms, then what only the plain (non-debug) kernel can show: upstream's kselftest, all 9
 # tests, on openvswitch.ko and ours side by side, and the benchmark smoke run. Builds the
 # plain kernel on first use.
 .PHONY: check-full
-check-full: check
+check-full: setup
+	@scripts/check --full
 	@$(MAKE) -s FLAVOUR=plain kernel module
 	@FLAVOUR=plain scripts/selftest both
 	@QUICK=1 scripts/bench

@@ -1,14 +1,16 @@
 #!/bin/bash
-# tests/vm/check.sh OUTDIR [--fast]: make check's one boot of the debug kernel (scripts/check
+# tests/vm/check.sh OUTDIR [--fast|--full]: make check's one boot of the debug kernel (scripts/check
 # boots it). A boot costs about 100 s under TCG (udev coldplug and settle), so every VM suite
 # shares this one:
 #   1. tests/vm/run.sh: module, datapath and ovsdp suites, leaks, kernel log, then the
 #      reliability suites' quick budgets (TAP on stdout, counted by scripts/check);
-#   2. upstream's kselftest on openvswitch_rs.ko (tests/vm/selftest.sh; logs in
+#   2. stock ovs-vswitchd on openvswitch.ko and on ours (tests/vm/stock_ovs.sh, TAP);
+#   3. upstream's kselftest on openvswitch_rs.ko (tests/vm/selftest.sh; logs in
 #      build/selftest/, read back by `scripts/selftest --report ours`);
-#   3. the benchmark harness's smoke run (bench/run.sh, QUICK=1, 1,000 flows for P4/P7: 5,000
-#      took 75 s of its 488 s on the debug kernel; raw results in OUTDIR/bench,
-#      read back by `scripts/bench --report`).
+#   4. the benchmark harness's smoke run (bench/run.sh, QUICK=1, 1,000 flows for P4/P7: 5,000
+#      took 75 s of its 488 s on the debug kernel; ours, bridge and null: openvswitch.ko's
+#      cells took 125 s of 296; raw results in OUTDIR/bench, read back by
+#      `scripts/bench --report`).
 # --fast: only run.sh --fast. Each part is bounded (PART_TIMEOUT_*), so one that hangs is
 # reported as failed and the others still run. Prints "STAGE SECONDS NAME" per part.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,6 +36,16 @@ part() { # part NAME SECONDS LOG CMD...: runs CMD bounded, its output to LOG ("-
 	return $prc
 }
 
+# --full (make check-full): the suites' full forms (tests/vm/module.sh's three rmmod race
+# rounds, every bench contender); the suites read OVS_RS_CHECK.
+if [ "$fast" = --full ]; then
+	export OVS_RS_CHECK=full
+	bench_contenders="ours upstream bridge null"
+else
+	export OVS_RS_CHECK=quick
+	bench_contenders="ours bridge null"
+fi
+
 if [ "$fast" = --fast ]; then
 	part "run.sh --fast" "${PART_TIMEOUT_RUN:-900}" - bash "$here/run.sh" --fast || rc=1
 	exit $rc
@@ -41,6 +53,10 @@ fi
 
 part "run.sh: module, datapath, ovsdp, reliability quick" "${PART_TIMEOUT_RUN:-2700}" - \
 	bash "$here/run.sh" || rc=1
+
+# Stock ovs-vswitchd on openvswitch.ko, then on ours (issue 13): TAP on stdout.
+part "stock OVS: NORMAL bridge, upstream then ours" "${PART_TIMEOUT_STOCK_OVS:-600}" - \
+	bash "$here/stock_ovs.sh" || rc=1
 
 # The kselftest's output goes to its log only: its lines are not TAP.
 sel_tests=${SEL_TESTS:-arp_ping connect_v4 netlink_checks upcall_interfaces}
@@ -52,8 +68,9 @@ echo $? > "$out/selftest.rc"
 tail -3 "$out/selftest.console" | sed 's/^/# /'
 
 rm -rf "$out/bench"
-part "bench smoke (QUICK=1)" "${PART_TIMEOUT_BENCH:-900}" "$out/bench.console" \
-	env QUICK=1 P4_FLOWS="${P4_FLOWS:-1000}" bash "$REPO/bench/run.sh" "$out/bench"
+part "bench smoke (QUICK=1: $bench_contenders)" "${PART_TIMEOUT_BENCH:-900}" "$out/bench.console" \
+	env QUICK=1 P4_FLOWS="${P4_FLOWS:-1000}" BENCH_CONTENDERS="$bench_contenders" \
+	bash "$REPO/bench/run.sh" "$out/bench"
 echo $? > "$out/bench.rc"
 tail -3 "$out/bench.console" | sed 's/^/# /'
 exit $rc

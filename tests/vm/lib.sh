@@ -10,11 +10,14 @@ tap_n=0 tap_fail=0 tap_skip=0
 tap_plan() { echo "TAP version 13"; echo "1..$1"; }
 # tap_run NAME FUNC: runs FUNC, reports ok/not ok, with its output as TAP diagnostics.
 tap_run() {
-	local name=$1 fn=$2 out rc
+	local name=$1 fn=$2 out rc t0
 	tap_n=$((tap_n + 1))
+	t0=$SECONDS
 	out=$("$fn" 2>&1)
 	rc=$?
 	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
+	# Each test's wall time, so that a slow one shows in the log.
+	echo "# $name took $((SECONDS - t0)) s"
 	if [ $rc -eq 0 ]; then
 		echo "ok $tap_n $name"
 	elif [ $rc -eq 4 ]; then

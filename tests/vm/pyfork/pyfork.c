@@ -11,6 +11,7 @@
  * process go to the copy, and this process ends as the copy ended (exit code or signal).
  *
  * Anything else (another script, no server, not root) runs the real interpreter, unchanged.
+ * OVS_RS_PYFORK_SCRIPT names another script than ovs-dpctl.py (tests/vm/run.sh serves genl.py).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -97,8 +98,13 @@ int main(int argc, char **argv)
 	uint32_t hdr, status;
 	mode_t mask;
 
+	/* OVS_RS_PYFORK_SCRIPT: the script (base name) the server was started for. */
+	const char *served = getenv("OVS_RS_PYFORK_SCRIPT");
+
 	script = script ? script + 1 : (argc > 1 ? argv[1] : "");
-	if (!sock_path || geteuid() != 0 || strcmp(script, "ovs-dpctl.py") != 0 ||
+	if (!served)
+		served = "ovs-dpctl.py";
+	if (!sock_path || geteuid() != 0 || strcmp(script, served) != 0 ||
 	    strlen(sock_path) >= sizeof(addr.sun_path))
 		run_real(argv);
 

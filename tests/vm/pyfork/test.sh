@@ -37,7 +37,7 @@ check() { # check NAME CONDITION-CMD...
 	if "${@:2}"; then echo "ok $n pyfork_$1"; else echo "not ok $n pyfork_$1"; failed=$((failed + 1)); fi
 }
 echo "TAP version 13"
-echo "1..7"
+echo "1..9"
 check server_ready grep -q '^pyforkserver: ready' "$work/server.log"
 out=$(cd / && umask 027 && FOO=bar "$client" "$work/ovs-dpctl.py" 7 "a b")
 rc=$?
@@ -64,4 +64,14 @@ check sigterm_forwarded [ $? -eq 143 ]
 opid=$!
 wait $opid
 check other_script_real_python grep -q "pid=$opid\$" "$work/other.out"
+# OVS_RS_PYFORK_SCRIPT names the script served: then that one is forked, ovs-dpctl.py is not.
+OVS_RS_PYFORK_SCRIPT=other.py "$client" "$work/other.py" > "$work/other2.out" &
+opid=$!
+wait $opid
+fpid=$(sed -n 's/.* pid=//p' "$work/other2.out")
+check named_script_forked test -n "$fpid" -a "$fpid" != "$opid"
+OVS_RS_PYFORK_SCRIPT=other.py "$client" "$work/ovs-dpctl.py" > "$work/other3.out" &
+opid=$!
+wait $opid
+check unnamed_script_real_python grep -q "pid=$opid\$" "$work/other3.out"
 [ $failed -eq 0 ]
