@@ -4,7 +4,8 @@
 //!
 //! Encodings follow OVS byte for byte, including its quirks: `drop` alone
 //! is `OVS_ACTION_ATTR_DROP` with error 0, `userspace(..,userdata(..))` pads
-//! the cookie to at least 8 bytes, and `set(field(..))` becomes
+//! the cookie to at least 8 bytes, `userspace(pid=N)` alone carries an
+//! all-zero 48-byte cookie, and `set(field(..))` becomes
 //! `OVS_ACTION_ATTR_SET_MASKED` unless every byte of the mask is set.
 //! Forms OVS prints but does not parse (`hash`, `push_mpls`, `pop_mpls`,
 //! `push_eth`, `psample`, `drop(N)`) are parsed too.
@@ -77,7 +78,7 @@ fn hex_u32(c: &mut Cursor) -> Result<u32, ParseError> {
     let start = c.pos;
     let _ = c.eat("0x") || c.eat("0X");
     let d = c.take_while(|b| b.is_ascii_hexdigit());
-    u32::from_str_radix(d, 16).map_err(|_| c.err_at(start, "expected a 32-bit hex number"))
+    u32::from_str_radix(d, 16).map_err(|_| c.err_at(start, "expected a hex number"))
 }
 
 /// Parses `name=` fields of a struct-like action in any order.
