@@ -218,7 +218,7 @@ fn write_seeds() {
     }));
     for (i, (text, key_ctl)) in ACTIONS.iter().enumerate() {
         let attrs = ovsdp::actions::parse_actions(text, None).unwrap();
-        let bytes = ovsdp::attr::emit(&attrs);
+        let bytes = ovsdp::attr::emit(&attrs).unwrap();
         put(
             &root.join("actions"),
             &format!("a{i:02}"),

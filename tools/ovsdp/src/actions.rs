@@ -4,52 +4,73 @@
 //!
 //! Encodings follow OVS byte for byte, including its quirks: `drop` alone
 //! is `OVS_ACTION_ATTR_DROP` with error 0, `userspace(..,userdata(..))` pads
-//! the cookie to at least 8 bytes, and `set(field(..))` becomes
+//! the cookie to at least 8 bytes, `userspace(pid=N)` alone carries an
+//! all-zero 48-byte cookie, and `set(field(..))` becomes
 //! `OVS_ACTION_ATTR_SET_MASKED` unless every byte of the mask is set.
 //! Forms OVS prints but does not parse (`hash`, `push_mpls`, `pop_mpls`,
 //! `push_eth`, `psample`, `drop(N)`) are parsed too.
 
-use crate::attr::{self, Attr};
+use crate::attr::{self, Attr, NestList, TooLong};
+use crate::cookie::{Cookie, COOKIE_LEN};
 use crate::key::{self, fmt_port, format_key_attr, format_mpls_lse, format_vlan_tci, Ports};
 use crate::text::{fmt_mac, hex, hex_alt, Cursor, ParseError};
 use crate::uapi::*;
 
-/// Deepest nesting of clone/sample/check_pkt_len accepted (`MAX_ODP_NESTED`).
+/// `MAX_ODP_NESTED`: the action at this depth (the outermost one is at
+/// depth 1, as in OVS's `parse_odp_action()`) is refused.
 const MAX_NESTED: usize = 32;
 
-/// Parses a whole action list (`odp_actions_from_string()`).
+/// The error for an action (or a list) starting at `start` whose netlink
+/// encoding would not fit in one attribute (OVS: `-E2BIG`).
+fn too_long(c: &Cursor, start: usize, what: &str, e: TooLong) -> ParseError {
+    c.err_at(start, format!("{what} too long for netlink: {e}"))
+}
+
+/// `Attr::nested()` for the action starting at `start`.
+fn nest(c: &Cursor, start: usize, kind: u16, kids: &[Attr]) -> Result<Attr, ParseError> {
+    Attr::nested(kind, kids).map_err(|e| too_long(c, start, "action", e))
+}
+
+/// Parses a whole action list (`odp_actions_from_string()`). The list must
+/// fit in one attribute (`OVS_FLOW_ATTR_ACTIONS`), as every nested list
+/// must fit in its nest; the error points at the action that overflows.
 pub fn parse_actions(s: &str, ports: Option<&Ports>) -> Result<Vec<Attr>, ParseError> {
     if s.trim().eq_ignore_ascii_case("drop") {
         return Ok(vec![Attr::u32(OVS_ACTION_ATTR_DROP, 0)]);
     }
     let mut c = Cursor::new(s);
-    let mut out = Vec::new();
+    let mut out = NestList::default();
     loop {
         c.skip_delims();
         if c.eof() {
             break;
         }
-        out.push(parse_action(&mut c, ports, 0)?);
+        let start = c.pos;
+        let a = parse_action(&mut c, ports, 1)?;
+        out.push(a).map_err(|e| too_long(&c, start, "actions", e))?;
     }
-    Ok(out)
+    Ok(out.into_vec())
 }
 
-/// `parse_action_list()`: actions up to (not including) `)`.
+/// `parse_action_list()`: actions up to (not including) `)`, nested in an
+/// action at `depth`.
 fn parse_list(
     c: &mut Cursor,
     ports: Option<&Ports>,
     depth: usize,
 ) -> Result<Vec<Attr>, ParseError> {
-    let mut out = Vec::new();
+    let mut out = NestList::default();
     loop {
         c.skip_delims();
         if c.peek() == Some(b')') {
-            return Ok(out);
+            return Ok(out.into_vec());
         }
         if c.eof() {
             return Err(c.err("expected ')'"));
         }
-        out.push(parse_action(c, ports, depth + 1)?);
+        let start = c.pos;
+        let a = parse_action(c, ports, depth + 1)?;
+        out.push(a).map_err(|e| too_long(c, start, "actions", e))?;
     }
 }
 
@@ -87,7 +108,7 @@ fn mpls_lse(label: u64, tc: u64, ttl: u64, bos: u64) -> u32 {
     ((label as u32) << 12) | ((tc as u32 & 7) << 9) | ((bos as u32 & 1) << 8) | (ttl as u32 & 0xff)
 }
 
-/// `parse_odp_action__()`: one action.
+/// `parse_odp_action()`: one action at `depth` (1 for a top-level one).
 pub fn parse_action(
     c: &mut Cursor,
     ports: Option<&Ports>,
@@ -131,7 +152,7 @@ pub fn parse_action(
             c.expect(")")?;
             Attr::flag(OVS_ACTION_ATTR_POP_NSH)
         }
-        ("userspace", true) => parse_userspace(c)?,
+        ("userspace", true) => parse_userspace(c, ports, start)?,
         ("set", true) => {
             let (k, m) = key::parse_key_attr(c, ports)?;
             c.expect(")")?;
@@ -142,9 +163,14 @@ pub fn parse_action(
             if !nested && m.value.len() == k.value.len() && !m.value.iter().all(|&b| b == 0xff) {
                 let mut v = k.value.clone();
                 v.extend_from_slice(&m.value);
-                Attr::nested(OVS_ACTION_ATTR_SET_MASKED, &[Attr::new(k.ty(), v)])
+                nest(
+                    c,
+                    start,
+                    OVS_ACTION_ATTR_SET_MASKED,
+                    &[Attr::new(k.ty(), v)],
+                )?
             } else {
-                Attr::nested(OVS_ACTION_ATTR_SET, &[k])
+                nest(c, start, OVS_ACTION_ATTR_SET, &[k])?
             }
         }
         ("push_vlan", true) => {
@@ -192,18 +218,18 @@ pub fn parse_action(
             let list = parse_list(c, ports, depth)?;
             c.expect(")")?;
             c.expect(")")?;
-            Attr::nested(
+            let acts = nest(c, start, OVS_SAMPLE_ATTR_ACTIONS, &list)?;
+            nest(
+                c,
+                start,
                 OVS_ACTION_ATTR_SAMPLE,
-                &[
-                    Attr::u32(OVS_SAMPLE_ATTR_PROBABILITY, prob),
-                    Attr::nested(OVS_SAMPLE_ATTR_ACTIONS, &list),
-                ],
-            )
+                &[Attr::u32(OVS_SAMPLE_ATTR_PROBABILITY, prob), acts],
+            )?
         }
         ("clone", true) => {
             let list = parse_list(c, ports, depth)?;
             c.expect(")")?;
-            Attr::nested(OVS_ACTION_ATTR_CLONE, &list)
+            nest(c, start, OVS_ACTION_ATTR_CLONE, &list)?
         }
         ("check_pkt_len", true) => {
             c.expect("size=")?;
@@ -222,14 +248,14 @@ pub fn parse_action(
             };
             c.expect(")")?;
             c.expect(")")?;
-            Attr::nested(
+            let gt = nest(c, start, OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER, &gt)?;
+            let le = nest(c, start, OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL, &le)?;
+            nest(
+                c,
+                start,
                 OVS_ACTION_ATTR_CHECK_PKT_LEN,
-                &[
-                    Attr::u16(OVS_CHECK_PKT_LEN_ATTR_PKT_LEN, size),
-                    Attr::nested(OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER, &gt),
-                    Attr::nested(OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL, &le),
-                ],
-            )
+                &[Attr::u16(OVS_CHECK_PKT_LEN_ATTR_PKT_LEN, size), gt, le],
+            )?
         }
         ("hash", true) => {
             let s = c.pos;
@@ -289,7 +315,7 @@ pub fn parse_action(
             v.extend_from_slice(&dst);
             Attr::new(OVS_ACTION_ATTR_PUSH_ETH, v)
         }
-        ("ct", _) => parse_ct(c, paren)?,
+        ("ct", _) => parse_ct(c, paren, start)?,
         ("psample", true) => {
             let (mut group, mut cookie) = (None, None);
             fields(c, &["group", "cookie"], |c, n| {
@@ -308,7 +334,7 @@ pub fn parse_action(
             if let Some(ck) = cookie {
                 kids.push(Attr::new(OVS_PSAMPLE_ATTR_COOKIE, ck));
             }
-            Attr::nested(OVS_ACTION_ATTR_PSAMPLE, &kids)
+            nest(c, start, OVS_ACTION_ATTR_PSAMPLE, &kids)?
         }
         (name, false) if ports.map(|p| p.by_name.contains_key(name)).unwrap_or(false) => {
             let no = ports
@@ -324,8 +350,17 @@ pub fn parse_action(
     Ok(a)
 }
 
-/// `parse_odp_userspace_action()`, without OVS's internal cookie forms.
-fn parse_userspace(c: &mut Cursor) -> Result<Attr, ParseError> {
+/// `parse_odp_userspace_action()`: `pid=`, then in any order at most one
+/// of `userdata(hex)` or a cookie (`sFlow(..)`, `slow_path(..)`,
+/// `flow_sample(..)`, `ipfix(..)`, `controller(..)`), `actions` and
+/// `tunnel_out_port=`. As OVS, userdata is padded to 8 bytes, and without
+/// userdata or a cookie the action carries an all-zero 48-byte cookie
+/// (`USER_ACTION_COOKIE_UNSPEC`), printed back as `userdata(00..)`.
+fn parse_userspace(
+    c: &mut Cursor,
+    ports: Option<&Ports>,
+    start: usize,
+) -> Result<Attr, ParseError> {
     c.expect("pid=")?;
     let pid = c.u32()?;
     let mut kids = vec![Attr::u32(OVS_USERSPACE_ATTR_PID, pid)];
@@ -333,36 +368,49 @@ fn parse_userspace(c: &mut Cursor) -> Result<Attr, ParseError> {
     let mut actions = false;
     let mut tun_port = None;
     while c.eat(",") {
-        if c.eat("userdata(") {
+        let s = c.pos;
+        let ud = if let Some(ck) = Cookie::parse(c, ports)? {
+            Some(ck.encode())
+        } else if c.eat("userdata(") {
             let mut d = c.hex_bytes()?;
+            attr::check_len(d.len()).map_err(|e| too_long(c, s, "userdata", e))?;
             c.expect(")")?;
             if d.len() < 8 {
                 d.resize(8, 0);
             }
-            userdata = Some(d);
+            Some(d)
         } else if c.eat("actions") {
             actions = true;
+            None
         } else if c.eat("tunnel_out_port=") {
-            tun_port = Some(c.u32()?);
+            tun_port = Some(key::parse_port(c, ports)?);
+            None
         } else {
-            return Err(c.err("expected userdata(..), actions or tunnel_out_port="));
+            return Err(c.err(
+                "expected userdata(..), a cookie such as slow_path(..), actions or tunnel_out_port=",
+            ));
+        };
+        if ud.is_some() && userdata.is_some() {
+            return Err(c.err_at(s, "userspace takes one userdata(..) or cookie"));
         }
+        userdata = userdata.or(ud);
     }
     c.expect(")")?;
-    if let Some(d) = userdata {
-        kids.push(Attr::new(OVS_USERSPACE_ATTR_USERDATA, d));
-    }
+    kids.push(Attr::new(
+        OVS_USERSPACE_ATTR_USERDATA,
+        userdata.unwrap_or_else(|| vec![0; COOKIE_LEN]),
+    ));
     if let Some(p) = tun_port {
         kids.push(Attr::u32(OVS_USERSPACE_ATTR_EGRESS_TUN_PORT, p));
     }
     if actions {
         kids.push(Attr::flag(OVS_USERSPACE_ATTR_ACTIONS));
     }
-    Ok(Attr::nested(OVS_ACTION_ATTR_USERSPACE, &kids))
+    nest(c, start, OVS_ACTION_ATTR_USERSPACE, &kids)
 }
 
 /// `parse_conntrack_action()` without `nat(...)`.
-fn parse_ct(c: &mut Cursor, paren: bool) -> Result<Attr, ParseError> {
+fn parse_ct(c: &mut Cursor, paren: bool, start: usize) -> Result<Attr, ParseError> {
     let (mut commit, mut force, mut zone) = (false, false, 0u16);
     let mut mark: Option<(u32, u32)> = None;
     let mut label: Option<(u128, u128)> = None;
@@ -444,7 +492,7 @@ fn parse_ct(c: &mut Cursor, paren: bool) -> Result<Attr, ParseError> {
     if let Some(t) = timeout {
         kids.push(Attr::string(OVS_CT_ATTR_TIMEOUT, &t));
     }
-    Ok(Attr::nested(OVS_ACTION_ATTR_CT, &kids))
+    nest(c, start, OVS_ACTION_ATTR_CT, &kids)
 }
 
 /// `ovs_u128` in host layout: low 64 bits first.
@@ -642,7 +690,13 @@ pub fn format_action(a: &Attr, ports: Option<&Ports>) -> String {
             };
             let mut s = format!("userspace(pid={pid}");
             if let Some(ud) = attr::find(&k, OVS_USERSPACE_ATTR_USERDATA) {
-                s.push_str(&format!(",userdata({})", hex(&ud.value)));
+                match Cookie::decode(&ud.value) {
+                    Some(ck) => {
+                        s.push(',');
+                        s.push_str(&ck.format(ports));
+                    }
+                    None => s.push_str(&format!(",userdata({})", hex(&ud.value))),
+                }
             }
             if attr::find(&k, OVS_USERSPACE_ATTR_ACTIONS).is_some() {
                 s.push_str(",actions");

@@ -6,7 +6,33 @@
 //! `nl_msg_start_nested()` does it: without `NLA_F_NESTED`, so the bytes are
 //! the ones ovs-dpctl sends.
 
-use netlink_packet_core::{Emitable, Nla, NlasIterator, NLA_TYPE_MASK};
+use std::fmt;
+
+use netlink_packet_core::{Emitable, Nla, NlasIterator, NLA_HEADER_SIZE, NLA_TYPE_MASK};
+
+/// The largest payload one netlink attribute holds: `nla_len` is a u16 that
+/// counts the 4-byte header too (OVS: `nl_attr_oversized()`).
+pub const MAX_PAYLOAD: usize = u16::MAX as usize - NLA_HEADER_SIZE;
+
+/// A payload longer than [`MAX_PAYLOAD`]: the attribute, or the nest that
+/// would hold a list, cannot be encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooLong {
+    /// Payload bytes it would need.
+    pub len: usize,
+}
+
+impl fmt::Display for TooLong {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} bytes, more than the {MAX_PAYLOAD} a netlink attribute holds",
+            self.len
+        )
+    }
+}
+
+impl std::error::Error for TooLong {}
 
 /// One netlink attribute: type plus raw payload (no header, no padding).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,9 +78,12 @@ impl Attr {
         v.push(0);
         Attr::new(kind, v)
     }
-    /// Nested attribute whose payload is `children`, serialised.
-    pub fn nested(kind: u16, children: &[Attr]) -> Self {
-        Attr::new(kind, emit(children))
+    /// Nested attribute whose payload is `children`, serialised; fails when
+    /// a child or the nest itself would be longer than [`MAX_PAYLOAD`].
+    pub fn nested(kind: u16, children: &[Attr]) -> Result<Self, TooLong> {
+        let value = emit(children)?;
+        check_len(value.len())?;
+        Ok(Attr::new(kind, value))
     }
     /// Type without the NLA_F_NESTED / NLA_F_NET_BYTEORDER flags.
     pub fn ty(&self) -> u16 {
@@ -87,12 +116,56 @@ impl Attr {
     }
 }
 
-/// Serialises a list of attributes with netlink alignment.
-pub fn emit(attrs: &[Attr]) -> Vec<u8> {
-    let len = attrs.buffer_len();
-    let mut buf = vec![0u8; len];
+/// Fails when `len` bytes do not fit in one attribute's payload.
+pub fn check_len(len: usize) -> Result<(), TooLong> {
+    if len > MAX_PAYLOAD {
+        return Err(TooLong { len });
+    }
+    Ok(())
+}
+
+/// Fails when an attribute of `attrs` is too long to encode (netlink-packet-
+/// core would truncate its u16 length, or overflow it and panic).
+pub fn check(attrs: &[Attr]) -> Result<(), TooLong> {
+    attrs.iter().try_for_each(|a| check_len(a.value.len()))
+}
+
+/// Payload length of a nest holding `attrs` (headers and padding included).
+pub fn nested_len(attrs: &[Attr]) -> usize {
+    attrs.iter().map(|a| a.buffer_len()).sum()
+}
+
+/// Serialises a list of attributes with netlink alignment; fails when one
+/// of them is too long to encode.
+pub fn emit(attrs: &[Attr]) -> Result<Vec<u8>, TooLong> {
+    check(attrs)?;
+    let mut buf = vec![0u8; nested_len(attrs)];
     attrs.emit(&mut buf);
-    buf
+    Ok(buf)
+}
+
+/// An attribute list built up while parsing, kept small enough to nest in
+/// one attribute: [`NestList::push`] fails with the length the nest would
+/// need as soon as it would not fit.
+#[derive(Clone, Debug, Default)]
+pub struct NestList {
+    attrs: Vec<Attr>,
+    len: usize,
+}
+
+impl NestList {
+    /// Appends `a`, unless the nest would then be longer than [`MAX_PAYLOAD`].
+    pub fn push(&mut self, a: Attr) -> Result<(), TooLong> {
+        let len = self.len + a.buffer_len();
+        check_len(len)?;
+        self.len = len;
+        self.attrs.push(a);
+        Ok(())
+    }
+    /// The attributes.
+    pub fn into_vec(self) -> Vec<Attr> {
+        self.attrs
+    }
 }
 
 /// Parses a buffer of attributes (one level).

@@ -677,7 +677,11 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
                 }
                 let t = tunnel_options(&opts)?;
                 if !t.is_empty() {
-                    extra.push(Attr::nested(OVS_VPORT_ATTR_OPTIONS, &t));
+                    extra.push(
+                        Attr::nested(OVS_VPORT_ATTR_OPTIONS, &t).map_err(|e| {
+                            Fail(format!("set-if {name}: options too long: {e}"), 2)
+                        })?,
+                    );
                 }
                 extra.push(Attr::u32(OVS_VPORT_ATTR_TYPE, cur.ty));
                 d.vport_set(&dp, &name, extra)
@@ -803,6 +807,8 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
         "execute" => {
             need(a, 3, 3, "execute DP PACKET-HEX ACTIONS")?;
             let pkt = parse_hex_packet(&a[1]).map_err(|e| Fail(format!("bad packet: {e}"), 2))?;
+            crate::attr::check_len(pkt.len())
+                .map_err(|e| Fail(format!("bad packet: too long for netlink: {e}"), 2))?;
             precheck(o.key.as_deref(), Some(&a[2]))?;
             let mut d = open()?;
             let dp = lookup(&mut d, Some(&a[0]))?;
@@ -824,10 +830,12 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
                 format_flow(&f.key, Some(&f.mask), None, o.verbose > 0)
             ));
             if o.verbose > 0 {
+                // parse_flow() keeps key and mask small enough to nest.
+                let bytes = |a| crate::attr::emit(a).map_err(|e| Fail(format!("bad flow: {e}"), 2));
                 out(&format!(
                     "key:  {}\nmask: {}\n",
-                    hex(&crate::attr::emit(&f.key)),
-                    hex(&crate::attr::emit(&f.mask))
+                    hex(&bytes(&f.key)?),
+                    hex(&bytes(&f.mask)?)
                 ));
             }
         }
@@ -835,7 +843,9 @@ pub fn run(o: &Opts) -> Result<(), Fail> {
             need(a, 1, 1, "parse-actions ACTIONS")?;
             let acts =
                 parse_actions(&a[0], None).map_err(|e| Fail(format!("bad actions: {e}"), 2))?;
-            let bytes = crate::attr::emit(&acts);
+            // parse_actions() keeps the list small enough to nest.
+            let bytes =
+                crate::attr::emit(&acts).map_err(|e| Fail(format!("bad actions: {e}"), 2))?;
             out(&format!("{}\n", format_actions(&bytes, None)));
             if o.verbose > 0 {
                 out(&format!("bytes: {}\n", hex(&bytes)));
@@ -879,7 +889,8 @@ fn add_if(d: &mut Dpif, dp: &Dp, spec: &str) -> Result<(), Fail> {
         }
     }
     let options = tunnel_options(&opts)?;
-    let mut body = dpif::vport_new_msg(dp.ifindex, &name, ty, 0, options);
+    let mut body = dpif::vport_new_msg(dp.ifindex, &name, ty, 0, options)
+        .map_err(|e| Fail(format!("add-if {name}: options too long: {e}"), 2))?;
     body.attrs.append(&mut extra);
     let fam = d
         .family(OVS_VPORT_FAMILY)
@@ -917,7 +928,8 @@ fn add_flows(o: &Opts, dpn: &str, file: &str) -> Result<(), Fail> {
         window,
         |i| {
             let l = &lines[i];
-            let body = dpif::flow_put_msg(dp.ifindex, &l.flow, &l.actions, true, false);
+            let body = dpif::flow_put_msg(dp.ifindex, &l.flow, &l.actions, true, false)
+                .map_err(NlError::TooLong)?;
             nl.borrow_mut()
                 .send_request(&fam, netlink_packet_core::NLM_F_CREATE, body)
         },

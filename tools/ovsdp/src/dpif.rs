@@ -5,7 +5,7 @@
 //! The `*_msg` functions only build message bodies, so tests can check the
 //! exact bytes without a kernel.
 
-use crate::attr::{self, Attr};
+use crate::attr::{self, Attr, TooLong};
 use crate::key::Flow;
 use crate::netlink::{Error, Family, Nl, OvsPayload};
 use crate::uapi::*;
@@ -200,21 +200,21 @@ pub fn vport_new_msg(
     ty: u32,
     upcall_pid: u32,
     options: Vec<Attr>,
-) -> OvsPayload {
+) -> Result<OvsPayload, TooLong> {
     let mut attrs = vec![
         Attr::u32(OVS_VPORT_ATTR_TYPE, ty),
         Attr::string(OVS_VPORT_ATTR_NAME, name),
     ];
     if !options.is_empty() {
-        attrs.push(Attr::nested(OVS_VPORT_ATTR_OPTIONS, &options));
+        attrs.push(Attr::nested(OVS_VPORT_ATTR_OPTIONS, &options)?);
     }
     attrs.push(Attr::u32(OVS_VPORT_ATTR_UPCALL_PID, upcall_pid));
-    OvsPayload {
+    Ok(OvsPayload {
         cmd: CMD_NEW,
         version: OVS_VPORT_VERSION,
         dp_ifindex,
         attrs,
-    }
+    })
 }
 
 /// Body of a vport request addressed by name.
@@ -228,56 +228,64 @@ pub fn vport_by_name_msg(cmd: u8, dp_ifindex: i32, name: &str) -> OvsPayload {
 }
 
 /// What identifies a flow in get/del requests.
-pub fn flow_ident_attrs(flow: &Flow) -> Vec<Attr> {
+pub fn flow_ident_attrs(flow: &Flow) -> Result<Vec<Attr>, TooLong> {
     let mut attrs = Vec::new();
     if let Some(u) = flow.ufid {
         attrs.push(Attr::new(OVS_FLOW_ATTR_UFID, u.to_vec()));
     }
     if !flow.key.is_empty() {
-        attrs.push(Attr::nested(OVS_FLOW_ATTR_KEY, &flow.key));
+        attrs.push(Attr::nested(OVS_FLOW_ATTR_KEY, &flow.key)?);
     }
-    attrs
+    Ok(attrs)
 }
 
 /// Body of a flow put (`dpif_netlink_init_flow_put` +
 /// `dpif_netlink_flow_to_ofpbuf`): NEW when `create`, SET otherwise.
+/// Fails when the key, mask or actions do not fit in their attribute.
 pub fn flow_put_msg(
     dp_ifindex: i32,
     flow: &Flow,
     actions: &[Attr],
     create: bool,
     clear: bool,
-) -> OvsPayload {
+) -> Result<OvsPayload, TooLong> {
     let mut attrs = Vec::new();
     if let Some(u) = flow.ufid {
         attrs.push(Attr::new(OVS_FLOW_ATTR_UFID, u.to_vec()));
     }
-    attrs.push(Attr::nested(OVS_FLOW_ATTR_KEY, &flow.key));
-    attrs.push(Attr::nested(OVS_FLOW_ATTR_MASK, &flow.mask));
-    attrs.push(Attr::nested(OVS_FLOW_ATTR_ACTIONS, actions));
+    attrs.push(Attr::nested(OVS_FLOW_ATTR_KEY, &flow.key)?);
+    attrs.push(Attr::nested(OVS_FLOW_ATTR_MASK, &flow.mask)?);
+    attrs.push(Attr::nested(OVS_FLOW_ATTR_ACTIONS, actions)?);
     if clear {
         attrs.push(Attr::flag(OVS_FLOW_ATTR_CLEAR));
     }
-    OvsPayload {
+    Ok(OvsPayload {
         cmd: if create { CMD_NEW } else { CMD_SET },
         version: OVS_FLOW_VERSION,
         dp_ifindex,
         attrs,
-    }
+    })
 }
 
-/// Body of OVS_PACKET_CMD_EXECUTE.
-pub fn execute_msg(dp_ifindex: i32, packet: &[u8], key: &[Attr], actions: &[Attr]) -> OvsPayload {
-    OvsPayload {
+/// Body of OVS_PACKET_CMD_EXECUTE; fails when the packet, key or actions
+/// do not fit in their attribute.
+pub fn execute_msg(
+    dp_ifindex: i32,
+    packet: &[u8],
+    key: &[Attr],
+    actions: &[Attr],
+) -> Result<OvsPayload, TooLong> {
+    attr::check_len(packet.len())?;
+    Ok(OvsPayload {
         cmd: OVS_PACKET_CMD_EXECUTE,
         version: OVS_PACKET_VERSION,
         dp_ifindex,
         attrs: vec![
             Attr::new(OVS_PACKET_ATTR_PACKET, packet.to_vec()),
-            Attr::nested(OVS_PACKET_ATTR_KEY, key),
-            Attr::nested(OVS_PACKET_ATTR_ACTIONS, actions),
+            Attr::nested(OVS_PACKET_ATTR_KEY, key)?,
+            Attr::nested(OVS_PACKET_ATTR_ACTIONS, actions)?,
         ],
-    }
+    })
 }
 
 /// A connection to the OVS families.
@@ -303,6 +311,12 @@ pub enum DpError {
 impl From<Error> for DpError {
     fn from(e: Error) -> Self {
         DpError::Nl(e)
+    }
+}
+
+impl From<TooLong> for DpError {
+    fn from(e: TooLong) -> Self {
+        DpError::Nl(Error::TooLong(e))
     }
 }
 
@@ -417,7 +431,7 @@ impl Dpif {
         options: Vec<Attr>,
     ) -> R<Vport> {
         let r = self.vport_req(
-            vport_new_msg(dp.ifindex, name, ty, upcall_pid, options),
+            vport_new_msg(dp.ifindex, name, ty, upcall_pid, options)?,
             false,
             netlink_packet_core::NLM_F_ECHO,
         )?;
@@ -477,7 +491,7 @@ impl Dpif {
             0
         };
         self.flow_req(
-            flow_put_msg(dp.ifindex, flow, actions, create, clear),
+            flow_put_msg(dp.ifindex, flow, actions, create, clear)?,
             false,
             flags,
         )?;
@@ -490,7 +504,7 @@ impl Dpif {
             cmd: CMD_GET,
             version: OVS_FLOW_VERSION,
             dp_ifindex: dp.ifindex,
-            attrs: flow_ident_attrs(flow),
+            attrs: flow_ident_attrs(flow)?,
         };
         let r = self.flow_req(body, false, 0)?;
         let p = r.first().ok_or(DpError::Nl(Error::Errno(libc::ENOENT)))?;
@@ -503,7 +517,7 @@ impl Dpif {
             cmd: CMD_DEL,
             version: OVS_FLOW_VERSION,
             dp_ifindex: dp.ifindex,
-            attrs: flow_ident_attrs(flow),
+            attrs: flow_ident_attrs(flow)?,
         };
         self.flow_req(body, false, 0)?;
         Ok(())
@@ -527,7 +541,7 @@ impl Dpif {
     pub fn execute(&mut self, dp: &Dp, packet: &[u8], key: &[Attr], actions: &[Attr]) -> R<()> {
         let f = self.fam(OVS_PACKET_FAMILY)?;
         self.nl
-            .request(&f, false, 0, execute_msg(dp.ifindex, packet, key, actions))?;
+            .request(&f, false, 0, execute_msg(dp.ifindex, packet, key, actions)?)?;
         Ok(())
     }
 }

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::attr::{self, Attr};
+use crate::attr::{self, Attr, NestList};
 use crate::text::{fmt_ipv4, fmt_ipv6, fmt_mac, hex_alt, Cursor, ParseError};
 use crate::uapi::*;
 
@@ -35,6 +35,19 @@ pub fn fmt_port(ports: Option<&Ports>, no: u32) -> String {
     match ports.and_then(|p| p.by_no.get(&no)) {
         Some(n) => n.clone(),
         None => no.to_string(),
+    }
+}
+
+/// A datapath port: a number, or (with `ports`) one of their names.
+pub fn parse_port(c: &mut Cursor, ports: Option<&Ports>) -> Result<u32, ParseError> {
+    if c.peek().is_some_and(|b| b.is_ascii_digit()) {
+        return c.u32();
+    }
+    let s = c.pos;
+    let n = c.take_while(|b| !b",)".contains(&b));
+    match ports.and_then(|p| p.by_name.get(n)) {
+        Some(&no) => Ok(no),
+        None => Err(c.err_at(s, format!("unknown port name '{n}'"))),
     }
 }
 
@@ -303,7 +316,10 @@ fn is_nested(ty: u16) -> bool {
 fn zero_mask(a: &Attr) -> Attr {
     if is_nested(a.ty()) {
         let kids = a.children().unwrap_or_default();
+        // The zeroed children are as long as `a`'s, so they nest as `a` did;
+        // were `a` oversized anyway, all-zero bytes of its length do as well.
         Attr::nested(a.ty(), &kids.iter().map(zero_mask).collect::<Vec<_>>())
+            .unwrap_or_else(|_| Attr::new(a.ty(), vec![0; a.value.len()]))
     } else {
         Attr::new(a.ty(), vec![0; a.value.len()])
     }
@@ -861,24 +877,57 @@ pub fn format_ufid(u: &[u8]) -> String {
     )
 }
 
-/// `odp_flow_from_string()`: parses a whole flow key string.
+/// `MAX_ODP_NESTED`: a key at this depth (a top-level one is at depth 1,
+/// as in OVS's `parse_odp_key_mask_attr()`) is refused, so at most 31
+/// `encap()` nest.
+const MAX_NESTED: usize = 32;
+
+/// The error for a key starting at `start` whose netlink encoding would
+/// not fit in one attribute (OVS: `-E2BIG`).
+fn too_long(c: &Cursor, start: usize, e: attr::TooLong) -> ParseError {
+    c.err_at(start, format!("flow key too long for netlink: {e}"))
+}
+
+/// Key and mask lists that each stay small enough for one nest
+/// (`OVS_FLOW_ATTR_KEY` and `_MASK`, or an `encap()`).
+#[derive(Default)]
+struct KeyMask {
+    key: NestList,
+    mask: NestList,
+}
+
+impl KeyMask {
+    fn push(&mut self, c: &Cursor, start: usize, k: Attr, m: Attr) -> Result<(), ParseError> {
+        self.key.push(k).map_err(|e| too_long(c, start, e))?;
+        self.mask.push(m).map_err(|e| too_long(c, start, e))
+    }
+}
+
+/// `odp_flow_from_string()`: parses a whole flow key string. Key and mask
+/// must each fit in one attribute; the error points at the key that
+/// overflows.
 pub fn parse_flow(s: &str, ports: Option<&Ports>) -> Result<Flow, ParseError> {
     let mut c = Cursor::new(s);
-    let mut flow = Flow::default();
+    let mut ufid = None;
+    let mut km = KeyMask::default();
     loop {
         c.skip_delims();
         if c.eof() {
             break;
         }
         if let Some(u) = parse_ufid(&mut c)? {
-            flow.ufid = Some(u);
+            ufid = Some(u);
             continue;
         }
-        let (k, m) = parse_key_attr(&mut c, ports)?;
-        flow.key.push(k);
-        flow.mask.push(m);
+        let start = c.pos;
+        let (k, m) = parse_key(&mut c, ports, 1)?;
+        km.push(&c, start, k, m)?;
     }
-    Ok(flow)
+    Ok(Flow {
+        key: km.key.into_vec(),
+        mask: km.mask.into_vec(),
+        ufid,
+    })
 }
 
 /// Parses `prefix` and then either `/mask` or nothing (full mask).
@@ -1118,9 +1167,22 @@ fn scan_bf16(
     Ok(())
 }
 
-/// `parse_odp_key_mask_attr()`: one `name(...)` key with its mask.
+/// `parse_odp_key_mask_attr()`: one `name(...)` key with its mask, as in
+/// `set(..)` (a top-level key, at depth 1).
 pub fn parse_key_attr(c: &mut Cursor, ports: Option<&Ports>) -> Result<(Attr, Attr), ParseError> {
+    parse_key(c, ports, 1)
+}
+
+/// One key with its mask at `depth`.
+fn parse_key(
+    c: &mut Cursor,
+    ports: Option<&Ports>,
+    depth: usize,
+) -> Result<(Attr, Attr), ParseError> {
     let start = c.pos;
+    if depth >= MAX_NESTED {
+        return Err(c.err("flow keys nested too deeply"));
+    }
     let name = c.ident();
     if !c.eat("(") {
         c.pos = start;
@@ -1237,7 +1299,7 @@ pub fn parse_key_attr(c: &mut Cursor, ports: Option<&Ports>) -> Result<(Attr, At
         }
         "mpls" => parse_mpls(c)?,
         "encap" => {
-            let (mut kk, mut mm) = (Vec::new(), Vec::new());
+            let mut km = KeyMask::default();
             loop {
                 c.skip_delims();
                 if c.eof() {
@@ -1246,14 +1308,14 @@ pub fn parse_key_attr(c: &mut Cursor, ports: Option<&Ports>) -> Result<(Attr, At
                 if c.eat(")") {
                     break;
                 }
-                let (k, m) = parse_key_attr(c, ports)?;
-                kk.push(k);
-                mm.push(m);
+                let s = c.pos;
+                let (k, m) = parse_key(c, ports, depth + 1)?;
+                km.push(c, s, k, m)?;
             }
-            (
-                Attr::nested(OVS_KEY_ATTR_ENCAP, &kk),
-                Attr::nested(OVS_KEY_ATTR_ENCAP, &mm),
-            )
+            let nest = |l: NestList| {
+                Attr::nested(OVS_KEY_ATTR_ENCAP, &l.into_vec()).map_err(|e| too_long(c, start, e))
+            };
+            (nest(km.key)?, nest(km.mask)?)
         }
         _ => {
             if let Some(sk) = STRUCT_KEYS.iter().find(|k| k.name == name) {

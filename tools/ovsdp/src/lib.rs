@@ -12,6 +12,7 @@
 pub mod actions;
 pub mod attr;
 pub mod batch;
+pub mod cookie;
 pub mod dpctl;
 pub mod dpif;
 pub mod json;

@@ -16,7 +16,7 @@ use netlink_packet_generic::ctrl::{GenlCtrl, GenlCtrlCmd};
 use netlink_packet_generic::{GenlFamily, GenlHeader, GenlMessage};
 use netlink_sys::{protocols::NETLINK_GENERIC, Socket, SocketAddr};
 
-use crate::attr::{self, Attr};
+use crate::attr::{self, Attr, TooLong};
 
 /// The body of an OVS genl message: `struct ovs_header` plus attributes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,8 +73,10 @@ impl ParseableParametrized<[u8], GenlHeader> for OvsPayload {
 }
 
 /// Serialises a complete netlink message (nlmsghdr + genl + ovs_header +
-/// attributes) as it goes on the wire.
-pub fn encode(family_id: u16, flags: u16, seq: u32, body: OvsPayload) -> Vec<u8> {
+/// attributes) as it goes on the wire; fails, rather than truncate a
+/// length, when an attribute is too long to encode.
+pub fn encode(family_id: u16, flags: u16, seq: u32, body: OvsPayload) -> Result<Vec<u8>, Error> {
+    attr::check(&body.attrs).map_err(Error::TooLong)?;
     let mut genl = GenlMessage::from_payload(body);
     genl.set_resolved_family_id(family_id);
     let mut msg = NetlinkMessage::from(genl);
@@ -83,7 +85,7 @@ pub fn encode(family_id: u16, flags: u16, seq: u32, body: OvsPayload) -> Vec<u8>
     msg.finalize();
     let mut buf = vec![0u8; msg.buffer_len()];
     msg.serialize(&mut buf);
-    buf
+    Ok(buf)
 }
 
 /// Decodes one netlink datagram into OVS messages (family id, payload).
@@ -138,6 +140,8 @@ pub enum Error {
     NoFamily(String),
     /// Socket or decoding failure.
     Msg(String),
+    /// A request attribute too long to encode.
+    TooLong(TooLong),
 }
 
 impl fmt::Display for Error {
@@ -146,6 +150,7 @@ impl fmt::Display for Error {
             Error::Errno(e) => write!(f, "{}", std::io::Error::from_raw_os_error(*e)),
             Error::NoFamily(n) => write!(f, "no {n} family: is openvswitch_rs loaded?"),
             Error::Msg(m) => write!(f, "{m}"),
+            Error::TooLong(e) => write!(f, "request attribute too long: {e}"),
         }
     }
 }
@@ -289,7 +294,7 @@ impl Nl {
         let seq = self.next_seq();
         // Dumps end with NLMSG_DONE; other requests with an ACK.
         let flags = NLM_F_REQUEST | extra_flags | if dump { NLM_F_DUMP } else { NLM_F_ACK };
-        let buf = encode(fam.id, flags, seq, body);
+        let buf = encode(fam.id, flags, seq, body)?;
         self.sock.send(&buf, 0)?;
         let mut out = Vec::new();
         loop {
@@ -315,7 +320,7 @@ impl Nl {
         body: OvsPayload,
     ) -> Result<u32, Error> {
         let seq = self.next_seq();
-        let buf = encode(fam.id, NLM_F_REQUEST | NLM_F_ACK | extra_flags, seq, body);
+        let buf = encode(fam.id, NLM_F_REQUEST | NLM_F_ACK | extra_flags, seq, body)?;
         self.sock.send(&buf, 0)?;
         Ok(seq)
     }

@@ -2,11 +2,16 @@
 //! driven by a fake kernel that answers out of order.
 
 use ovsdp::actions::parse_actions;
-use ovsdp::attr::emit;
+use ovsdp::attr::Attr;
 use ovsdp::batch::{parse_flow_lines, pipeline, Answer};
 use ovsdp::dpctl::{main_with, parse_args};
 use ovsdp::dpif::flow_put_msg;
 use ovsdp::key::parse_flow;
+
+/// `attr::emit()` of lists the tests know fit.
+fn emit(a: &[Attr]) -> Vec<u8> {
+    ovsdp::attr::emit(a).expect("emit")
+}
 
 #[test]
 fn lines_parse_like_add_flow() {
@@ -26,8 +31,8 @@ fn lines_parse_like_add_flow() {
     .unwrap();
     let a = parse_actions("2", None).unwrap();
     assert_eq!(
-        flow_put_msg(7, &v[0].flow, &v[0].actions, true, false),
-        flow_put_msg(7, &f, &a, true, false)
+        flow_put_msg(7, &v[0].flow, &v[0].actions, true, false).expect("put"),
+        flow_put_msg(7, &f, &a, true, false).expect("put")
     );
     assert_eq!(
         emit(&v[1].actions),

@@ -4,12 +4,17 @@
 //! lib/odp-util.c's encoders and lib/dpif-netlink.c's message builders).
 
 use ovsdp::actions::{format_actions, parse_actions};
-use ovsdp::attr::{emit, Attr};
+use ovsdp::attr::Attr;
 use ovsdp::dpctl::{explain, format_flow_line, format_show};
 use ovsdp::dpif::{self, parse_flow_reply, DpError};
 use ovsdp::key::parse_flow;
 use ovsdp::netlink::{decode_all, encode, Error, OvsPayload, Reply};
 use ovsdp::uapi::*;
+
+/// `attr::emit()` of lists the tests know fit.
+fn emit(a: &[Attr]) -> Vec<u8> {
+    ovsdp::attr::emit(a).expect("emit")
+}
 
 fn h(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
@@ -132,7 +137,7 @@ fn golden_actions() {
 #[test]
 fn golden_dp_new_message() {
     let body = dpif::dp_new_msg("br0", 0, OVS_DP_F_UNALIGNED | OVS_DP_F_VPORT_PIDS);
-    let msg = encode(0x1a, 0x0005 /* REQUEST|ACK */, 1, body);
+    let msg = encode(0x1a, 0x0005 /* REQUEST|ACK */, 1, body).expect("encode");
     let want = h("
         30000000 1a00 0500 01000000 00000000
         01 02 0000
@@ -151,8 +156,9 @@ fn golden_flow_put_and_execute_messages() {
         0x1c,
         0x0405, /* REQUEST|ACK|CREATE */
         9,
-        dpif::flow_put_msg(7, &f, &a, true, false),
-    );
+        dpif::flow_put_msg(7, &f, &a, true, false).expect("put"),
+    )
+    .expect("encode");
     let want = h("
         4c000000 1c00 0504 09000000 00000000
         01 01 0000
@@ -163,7 +169,8 @@ fn golden_flow_put_and_execute_messages() {
     assert_eq!(msg, want);
 
     let pkt = h("ffffffffffff 000102030405 0806");
-    let msg = encode(0x1d, 0x0005, 2, dpif::execute_msg(3, &pkt, &[], &a));
+    let body = dpif::execute_msg(3, &pkt, &[], &a).expect("execute");
+    let msg = encode(0x1d, 0x0005, 2, body).expect("encode");
     let want = h("
         3c000000 1d00 0500 02000000 00000000
         03 01 0000
@@ -198,15 +205,15 @@ fn decode_kernel_flow_reply() {
         version: OVS_FLOW_VERSION,
         dp_ifindex: 7,
         attrs: vec![
-            Attr::nested(OVS_FLOW_ATTR_KEY, &key),
-            Attr::nested(OVS_FLOW_ATTR_MASK, &mask),
+            Attr::nested(OVS_FLOW_ATTR_KEY, &key).expect("nest"),
+            Attr::nested(OVS_FLOW_ATTR_MASK, &mask).expect("nest"),
             Attr::new(OVS_FLOW_ATTR_STATS, stats),
             Attr::new(OVS_FLOW_ATTR_TCP_FLAGS, vec![0x12]),
             Attr::new(OVS_FLOW_ATTR_USED, 10_000u64.to_ne_bytes().to_vec()),
-            Attr::nested(OVS_FLOW_ATTR_ACTIONS, &acts),
+            Attr::nested(OVS_FLOW_ATTR_ACTIONS, &acts).expect("nest"),
         ],
     };
-    let wire = encode(0x1c, 0x0002 /* MULTI */, 5, body.clone());
+    let wire = encode(0x1c, 0x0002 /* MULTI */, 5, body.clone()).expect("encode");
     let replies = decode_all(&wire).expect("decode");
     assert_eq!(replies.len(), 1);
     let Reply::Msg(hdr, fam, p) = &replies[0] else {
@@ -308,7 +315,8 @@ fn show_format() {
 #[test]
 fn actions_decode_from_kernel_bytes() {
     // OVS_ACTION_ATTR_SET with a full key (the kernel echoes SET as sent).
-    let set = Attr::nested(OVS_ACTION_ATTR_SET, &[Attr::u32(OVS_KEY_ATTR_SKB_MARK, 5)]);
+    let set =
+        Attr::nested(OVS_ACTION_ATTR_SET, &[Attr::u32(OVS_KEY_ATTR_SKB_MARK, 5)]).expect("nest");
     assert_eq!(format_actions(&emit(&[set]), None), "set(skb_mark(0x5))");
     // Unknown action types print generically, like format_generic_odp_action().
     assert_eq!(

@@ -3,8 +3,13 @@
 //! tests/odp.at, "OVS datapath keys parsing and formatting").
 
 use ovsdp::actions::{format_actions, parse_actions};
-use ovsdp::attr::emit;
+use ovsdp::attr::Attr;
 use ovsdp::key::{format_flow, parse_flow};
+
+/// `attr::emit()` of lists the tests know fit.
+fn emit(a: &[Attr]) -> Vec<u8> {
+    ovsdp::attr::emit(a).expect("emit")
+}
 
 /// Flows in the canonical (non-verbose) form that printing reproduces.
 const FLOWS: &[&str] = &[
@@ -156,10 +161,15 @@ const ACTIONS: &[&str] = &[
     "1,2,3",
     "drop",
     "drop(7)",
-    "userspace(pid=1234)",
     "userspace(pid=1,userdata(0102030405060708))",
     "userspace(pid=1,userdata(010203040506070809),actions)",
-    "userspace(pid=4294967295,actions,tunnel_out_port=3)",
+    "userspace(pid=4294967295,slow_path(action),actions,tunnel_out_port=3)",
+    "userspace(pid=2,slow_path(cfm,bfd,lacp,stp,lldp,action,match))",
+    "userspace(pid=2,sFlow(vid=0,pcp=0,output=1))",
+    "userspace(pid=2,sFlow(vid=4095,pcp=7,output=4294967295))",
+    "userspace(pid=2,flow_sample(probability=65535,collector_set_id=0,obs_domain_id=0,obs_point_id=0,output_port=4294967295,egress))",
+    "userspace(pid=2,ipfix(output_port=0))",
+    "userspace(pid=2,controller(reason=65535,dont_send=1,continuation=1,recirc_id=4294967295,rule_cookie=0xffffffffffffffff,controller_id=65535,max_len=0))",
     "set(ipv4(ttl=63))",
     "set(ipv4(src=1.2.3.4,dst=5.6.7.8,proto=6,tos=0,ttl=64,frag=no))",
     "set(ipv4(src=10.0.0.0/255.255.255.0))",
@@ -186,7 +196,7 @@ const ACTIONS: &[&str] = &[
     "clone(pop_vlan,clone(3))",
     "clone(drop)",
     "sample(sample=50.0%,actions(1))",
-    "sample(sample=100.0%,actions(userspace(pid=1)))",
+    "sample(sample=100.0%,actions(userspace(pid=1,userdata(0000000000000000))))",
     "sample(sample=0.0%,actions(drop))",
     "trunc(100)",
     "ct",
@@ -205,7 +215,7 @@ const ACTIONS: &[&str] = &[
     "pop_nsh()",
     "psample(group=3)",
     "psample(group=3,cookie=0x0102)",
-    "2,push_vlan(vid=10,pcp=0),set(ipv4(ttl=63)),userspace(pid=7),clone(3),drop",
+    "2,push_vlan(vid=10,pcp=0),set(ipv4(ttl=63)),userspace(pid=7,slow_path(match)),clone(3),drop",
 ];
 
 #[test]
@@ -228,6 +238,28 @@ fn action_alternative_spellings() {
         (
             "userspace(pid=1,userdata(0102))",
             "userspace(pid=1,userdata(0102000000000000))",
+        ),
+        // Without userdata or a cookie, OVS's all-zero 48-byte cookie.
+        ("userspace(pid=1234)", "userspace(pid=1234,userdata(000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000))"),
+        (
+            "userspace(pid=1,actions,tunnel_out_port=3)",
+            "userspace(pid=1,userdata(000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000),actions,tunnel_out_port=3)",
+        ),
+        // Cookie numbers in C %i style (but decimal in controller()), reasons
+        // joined with '|' as OVS parses them, fields in any order.
+        (
+            "userspace(pid=1,sFlow(vid=0x10,pcp=01,output=0x20))",
+            "userspace(pid=1,sFlow(vid=16,pcp=1,output=32))",
+        ),
+        ("userspace(pid=1,slow_path(cfm|0x2))", "userspace(pid=1,slow_path(cfm,bfd))"),
+        ("userspace(pid=1,slow_path())", "userspace(pid=1,slow_path(0))"),
+        (
+            "userspace(pid=1,actions,ipfix(output_port=0x3))",
+            "userspace(pid=1,ipfix(output_port=3),actions)",
+        ),
+        (
+            "userspace(pid=1,controller(reason=1,dont_send=7,continuation=0,recirc_id=010,rule_cookie=ABC,controller_id=0,max_len=0))",
+            "userspace(pid=1,controller(reason=1,dont_send=1,continuation=0,recirc_id=10,rule_cookie=0xabc,controller_id=0,max_len=0))",
         ),
         ("push_vlan(pcp=0,vid=10)", "push_vlan(vid=10,pcp=0)"),
         (
