@@ -43,6 +43,12 @@ ovs_stop() {
 	return 0
 }
 
+OVSDP="$REPO/tools/ovsdp/target/release/ovsdp"
+# normalise_flows: dump-flows lines without their ufids and statistics, sorted.
+normalise_flows() {
+	sed -E 's/ufid:[^ ]+ //; s/packets:[0-9]+, bytes:[0-9]+, used:[^,]+, //; s/flags:[^,]*, //' | sort
+}
+
 # scenario NAME: bridge, ports, pings; leaves its counts in $OVS_TMP/NAME.counts.
 scenario() {
 	local name=$1 i
@@ -67,9 +73,13 @@ scenario() {
 	flows=$(ovs-dpctl dump-flows 2>/dev/null | grep -c 'actions:')
 	# The IPv4 and ARP megaflows without their ufids and statistics, for the comparison
 	# (IPv6's router and neighbour solicitations come at times of their own).
-	ovs-dpctl dump-flows 2>/dev/null | grep -E 'eth_type\(0x(0800|0806)\)' |
-		sed -E 's/ufid:[^ ]+ //; s/packets:[0-9]+, bytes:[0-9]+, used:[^,]+, //; s/flags:[^,]*, //' |
-		sort > "$OVS_TMP.$name.flows"
+	ovs-dpctl dump-flows 2>/dev/null | grep -E 'eth_type\(0x(0800|0806)\)' | normalise_flows \
+		> "$OVS_TMP.$name.flows"
+	# ovsdp reads the stock bridge's datapath as ovs-dpctl does (issue 13).
+	"$OVSDP" dump-flows ovs-system 2>&1 | grep -E 'eth_type\(0x(0800|0806)\)' | normalise_flows \
+		> "$OVS_TMP.$name.ovsdp-flows"
+	diff "$OVS_TMP.$name.flows" "$OVS_TMP.$name.ovsdp-flows" ||
+		{ fail "$name: ovsdp dump-flows reads otherwise than ovs-dpctl dump-flows"; return 1; }
 	refused=$(grep -cE 'failed to (put|execute|flow_)' "$OVS_LOGDIR/ovs-vswitchd.log")
 	grep -E 'Datapath (supports|does not support)' "$OVS_LOGDIR/ovs-vswitchd.log" |
 		sed 's/.*ofproto_dpif|INFO|[^:]*: //' | sort > "$OVS_TMP.$name.probes"
