@@ -32,6 +32,57 @@ pub const KNOWN_USER_FEATURES: u32 = dp_feature::UNALIGNED
     | dp_feature::TC_RECIRC_SHARING
     | dp_feature::DISPATCH_UPCALL_PER_CPU;
 
+/// Whether a datapath with `user_features` sends upcalls to per-CPU netlink ports
+/// (`OVS_DP_F_DISPATCH_UPCALL_PER_CPU`, which ovs-vswitchd 2.16 and later selects).
+pub const fn dispatches_per_cpu(user_features: u32) -> bool {
+    user_features & dp_feature::DISPATCH_UPCALL_PER_CPU != 0
+}
+
+/// The netlink port of CPU `cpu` among the datapath's `OVS_DP_ATTR_PER_CPU_PIDS`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PerCpuPortid {
+    /// 0 when there are no pids: nobody listens, the upcall is lost.
+    pub pid: u32,
+    /// There are fewer pids than CPUs and `cpu` is beyond them: upstream logs "cpu_id
+    /// mismatch with handler threads" and uses `cpu` modulo the count.
+    pub mismatch: bool,
+}
+
+/// Upstream's `ovs_dp_get_upcall_portid()`: where a miss, and a userspace action's upcall,
+/// go under per-CPU dispatch.
+pub fn per_cpu_portid(pids: &[u32], cpu: u32) -> PerCpuPortid {
+    let cpu = cpu as usize;
+    match pids.get(cpu) {
+        Some(&pid) => PerCpuPortid {
+            pid,
+            mismatch: false,
+        },
+        None if pids.is_empty() => PerCpuPortid {
+            pid: 0,
+            mismatch: false,
+        },
+        None => PerCpuPortid {
+            pid: pids.get(cpu % pids.len()).copied().unwrap_or(0),
+            mismatch: true,
+        },
+    }
+}
+
+/// Upstream's `output_userspace()`: the netlink port a userspace action's upcall goes to.
+/// Under per-CPU dispatch the action's `OVS_USERSPACE_ATTR_PID` is a placeholder
+/// (ovs-vswitchd writes `u32::MAX`) and the current CPU's port, `per_cpu`, is used instead.
+pub fn userspace_action_portid(
+    user_features: u32,
+    action_pid: u32,
+    per_cpu: impl FnOnce() -> u32,
+) -> u32 {
+    if dispatches_per_cpu(user_features) {
+        per_cpu()
+    } else {
+        action_pid
+    }
+}
+
 impl<'a> DpAttrs<'a> {
     /// Parses the attribute table. `attr(n)` returns the payload of attribute `n` if present.
     /// Lengths of fixed-size attributes were checked by the kernel policy; they are checked

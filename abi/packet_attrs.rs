@@ -14,6 +14,7 @@ use super::nla::{policy, AttrWriter, NLA_HDRLEN};
 use super::uapi::packet_attr;
 use crate::actions::action::Action;
 use crate::actions::validate::put_actions;
+use crate::flow::extract::{Layout, PacketMeta};
 use crate::flow::key::FlowKey;
 use crate::flow::key_nla::put_key;
 
@@ -133,6 +134,47 @@ pub struct Execute<'a> {
     pub hash: Option<PacketHash>,
     /// Not a probe: key and action errors are logged.
     pub log: bool,
+}
+
+/// What `ovs_packet_cmd_execute()` sets on the packet it builds, besides its bytes and
+/// device.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExecuteSkb {
+    /// `OVS_PACKET_ATTR_HASH`, set with `__skb_set_hash()`; without it the packet has none.
+    pub hash: Option<PacketHash>,
+    /// The MRU the packet carries through its actions and upcalls (0: none).
+    pub mru: u16,
+    /// Set when the request had an MRU attribute (even 0): `skb->ignore_df`.
+    pub ignore_df: bool,
+    /// `skb->priority` and `skb->mark`, from the key's `OVS_KEY_ATTR_PRIORITY` and
+    /// `OVS_KEY_ATTR_SKB_MARK` (0 without them).
+    pub priority: u32,
+    pub mark: u32,
+    /// The network header's offset in the frame, as `key_extract()` leaves it: after the
+    /// Ethernet header and any VLAN tags.
+    pub network: usize,
+    /// The transport header's offset, when `key_extract()` sets one: after a valid IP
+    /// header, or at the network header when the IP header is cut short.
+    pub transport: Option<usize>,
+}
+
+impl Execute<'_> {
+    /// The packet's set-up, from the request, the key's metadata and the frame's layout.
+    pub fn skb_setup(&self, meta: &PacketMeta, layout: &Layout) -> ExecuteSkb {
+        ExecuteSkb {
+            hash: self.hash,
+            mru: self.mru.unwrap_or(0),
+            ignore_df: self.mru.is_some(),
+            priority: meta.priority,
+            mark: meta.skb_mark,
+            network: layout.l3,
+            transport: if layout.truncated_l3 {
+                Some(layout.l3)
+            } else {
+                layout.l4
+            },
+        }
+    }
 }
 
 /// The actions an upcall reports, for `OVS_PACKET_ATTR_ACTIONS`.

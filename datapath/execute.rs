@@ -7,11 +7,14 @@
 //! `body_len` entries; they run on a copy of the packet unless they are the last thing
 //! the list does.
 
+use core::sync::atomic::Ordering;
+
+use crate::abi::dp_attrs::userspace_action_portid;
 use crate::abi::packet_attrs::UpcallActions;
 use crate::actions::action::{Action, SetKey};
 use crate::actions::rewrite::{apply_set, Applied, Csum, CsumMode, SkbMeta as RewriteMeta};
 use crate::datapath::flow_table::FlowActions;
-use crate::datapath::upcall::{self, Kind};
+use crate::datapath::upcall::{self, Dest, Kind};
 use crate::datapath::Datapath;
 use crate::flow::extract::{extract, Layout, PacketMeta};
 use crate::flow::key::{field as kf, FlowKey};
@@ -25,7 +28,12 @@ const REWRITE_MAX: usize = 512;
 
 /// Runs `actions` on `skb`, whose flow key is `key`. Consumes the packet. `layout` is the
 /// packet's header layout when the caller extracted the key from it (it saves the first
-/// set action a second walk over the headers).
+/// set action a second walk over the headers). `mru` is the packet's MRU (upstream's
+/// `OVS_CB(skb)->mru`), 0 for none; it goes with the packet into upcalls and recirculation.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the packet's state, as upstream's OVS_CB"
+)]
 pub(crate) fn run(
     dp: &Datapath,
     skb: SkBuff,
@@ -34,6 +42,7 @@ pub(crate) fn run(
     actions: &FlowActions,
     rcu: &RcuReadGuard,
     depth: u32,
+    mru: u16,
 ) {
     let mut exec = Exec {
         dp,
@@ -43,6 +52,7 @@ pub(crate) fn run(
         key_valid: true,
         layout,
         cutlen: None,
+        mru,
     };
     exec.run_list(Some(skb), key, 0, actions.list.len());
 }
@@ -59,6 +69,8 @@ struct Exec<'a> {
     layout: Option<Layout>,
     /// A pending truncate action's length, applied to the next output or upcall.
     cutlen: Option<usize>,
+    /// The packet's MRU, 0 for none.
+    mru: u16,
 }
 
 impl Exec<'_> {
@@ -91,11 +103,18 @@ impl Exec<'_> {
                         actions: &self.actions.list,
                         arena: &self.actions.arena,
                     });
-                    let pid = u.pid;
-                    let kind = Kind::Action { userdata, actions };
-                    // A pending truncate applies to this upcall, and is then spent.
-                    let cut_to = self.cutlen.take();
-                    let sent = upcall::send(self.dp, packet, key, kind, pid, cut_to).is_ok();
+                    // Under per-CPU dispatch the action's pid is a placeholder.
+                    let features = self.dp.user_features.load(Ordering::Relaxed);
+                    let pid =
+                        userspace_action_portid(features, u.pid, || self.dp.per_cpu_pid(self.rcu));
+                    let dest = Dest {
+                        kind: Kind::Action { userdata, actions },
+                        pid,
+                        // A pending truncate applies to this upcall, and is then spent.
+                        cut_to: self.cutlen.take(),
+                        mru: self.mru,
+                    };
+                    let sent = upcall::send(self.dp, packet, key, &dest).is_ok();
                     let in_port = key.u32_at(kf::IN_PORT);
                     self.dp.count_upcall(in_port, pid, sent, self.rcu);
                 }
@@ -215,7 +234,7 @@ impl Exec<'_> {
         new_key.set_u32(kf::RECIRC_ID, id);
         let in_port = new_key.u32_at(kf::IN_PORT);
         self.dp
-            .process(in_port, skb, &mut new_key, layout, self.depth + 1);
+            .process(in_port, skb, &mut new_key, layout, self.depth + 1, self.mru);
     }
 
     fn set(&mut self, skb: &mut SkBuff, key: &mut FlowKey, set: &SetKey) -> Result<(), ()> {

@@ -27,10 +27,12 @@ use core::ffi::CStr;
 use kernel::prelude::*;
 use kernel::sync::{Arc, UniqueArc};
 
-use crate::abi::uapi::{dp_feature, DP_MAX_PORTS};
+use crate::abi::dp_attrs::{dispatches_per_cpu, per_cpu_portid};
+use crate::abi::uapi::DP_MAX_PORTS;
 use crate::datapath::flow_table::FlowTable;
 use crate::flow::extract::{extract, Layout, PacketMeta};
 use crate::flow::key::{field as kf, FlowKey};
+use crate::net::genl::log_ratelimited;
 use crate::net::netdev::{self, NetDevice, NetNs};
 use crate::net::skb::{this_cpu, SkBuff};
 use crate::net::sync::{
@@ -163,11 +165,11 @@ impl Datapath {
         // A packet cut short inside its IP header is keyed with zero IP fields and goes on
         // to the lookup (or a miss upcall), as upstream's key_extract() does.
         let layout = extract(skb.headers(HEADERS_MAX), &pm, &mut key);
-        self.process(port.port_no, skb, &mut key, Some(layout), 0);
+        self.process(port.port_no, skb, &mut key, Some(layout), 0, 0);
     }
 
     /// Looks `key` up and runs the flow's actions, or upcalls a miss. `layout`: the headers'
-    /// offsets, when known (see `execute::run`).
+    /// offsets, when known (see `execute::run`); `mru`: the packet's MRU, 0 for none.
     pub(crate) fn process(
         &self,
         in_port: u32,
@@ -175,6 +177,7 @@ impl Datapath {
         key: &mut FlowKey,
         layout: Option<Layout>,
         depth: u32,
+        mru: u16,
     ) {
         let skb_hash = skb.hash(false);
         let rcu = rcu_read_lock();
@@ -186,8 +189,14 @@ impl Datapath {
         }
         let Some(flow) = lookup.flow else {
             self.stats.add(stat::MISSED, 1);
-            let pid = self.miss_pid(in_port, &skb, &rcu);
-            let sent = upcall::send(self, &skb, key, upcall::Kind::Miss, pid, None).is_ok();
+            let dest = upcall::Dest {
+                kind: upcall::Kind::Miss,
+                pid: self.miss_pid(in_port, &skb, &rcu),
+                cut_to: None,
+                mru,
+            };
+            let sent = upcall::send(self, &mut skb, key, &dest).is_ok();
+            let pid = dest.pid;
             self.count_upcall(in_port, pid, sent, &rcu);
             skb.consume();
             return;
@@ -195,7 +204,7 @@ impl Datapath {
         self.stats.add(stat::HIT, 1);
         flow.stats.hit(skb.len(), tcp_flags(key));
         if let Some(actions) = flow.actions.get(&rcu) {
-            execute::run(self, skb, key, layout, actions, &rcu, depth);
+            execute::run(self, skb, key, layout, actions, &rcu, depth, mru);
         }
     }
 
@@ -214,17 +223,27 @@ impl Datapath {
         }
     }
 
+    /// Whether upcalls go to per-CPU netlink ports (`OVS_DP_F_DISPATCH_UPCALL_PER_CPU`).
+    pub(crate) fn dispatches_per_cpu(&self) -> bool {
+        dispatches_per_cpu(self.user_features.load(Ordering::Relaxed))
+    }
+
+    /// The netlink port of the current CPU (upstream's `ovs_dp_get_upcall_portid()`); 0
+    /// without per-CPU pids.
+    pub(crate) fn per_cpu_pid(&self, r: &impl RcuReader) -> u32 {
+        let Some(pids) = self.per_cpu_pids.get(r) else {
+            return 0;
+        };
+        let choice = per_cpu_portid(pids, this_cpu());
+        if choice.mismatch {
+            log_ratelimited(c"cpu_id mismatch with handler threads");
+        }
+        choice.pid
+    }
+
     fn miss_pid(&self, in_port: u32, skb: &SkBuff, r: &impl RcuReader) -> u32 {
-        let features = self.user_features.load(Ordering::Relaxed);
-        if features & dp_feature::DISPATCH_UPCALL_PER_CPU != 0 {
-            let Some(pids) = self.per_cpu_pids.get(r) else {
-                return 0;
-            };
-            let n = pids.len();
-            if n == 0 {
-                return 0;
-            }
-            return pids.get(this_cpu() as usize % n).copied().unwrap_or(0);
+        if self.dispatches_per_cpu() {
+            return self.per_cpu_pid(r);
         }
         match self.port(in_port, r) {
             Some(p) => p.upcall_pid(skb.meta().hash, r),

@@ -151,6 +151,15 @@ impl FlowKey {
         self.set(f, &v.to_be_bytes());
     }
 
+    /// The key of the second and later segments of a UDP fragmentation offload packet,
+    /// whose key was extracted from the first (upstream's `queue_gso_packets()`): the
+    /// same, but a later fragment.
+    pub fn later_fragment(&self) -> FlowKey {
+        let mut key = *self;
+        key.set_u8(field::IP_FRAG, frag::LATER);
+        key
+    }
+
     /// The key's bytes as words, for masking and hashing.
     fn word(&self, i: usize) -> u64 {
         let b = &self.bytes[i * 8..i * 8 + 8];

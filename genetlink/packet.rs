@@ -78,6 +78,21 @@ impl DoIt for Execute {
         let layout = extract(ex.packet, &meta, &mut key);
         let mut actions = FlowActions::default();
         validate_actions(ex.actions, &key, packet_attr::ACTIONS, &mut actions)?;
+        // What upstream sets on the packet besides its bytes: the MRU (and `ignore_df`
+        // with one), the hash userspace gave, the priority and mark of the key, and the
+        // headers `key_extract()` finds.
+        let setup = ex.skb_setup(&meta, &layout);
+        if setup.ignore_df {
+            skb.set_ignore_df();
+        }
+        if let Some(h) = setup.hash {
+            skb.set_hash(h.hash, h.sw, h.l4);
+        }
+        skb.set_priority_mark(setup.priority, setup.mark);
+        skb.set_network_header(setup.network)?;
+        if let Some(transport) = setup.transport {
+            skb.set_transport_header(transport)?;
+        }
         let dp_ifindex = ovs_header_dp_ifindex(req.user_header())?;
         let dp = {
             let lock = ovs_lock();
@@ -94,7 +109,16 @@ impl DoIt for Execute {
             .or_else(|| dp.port(0, &rcu))
             .ok_or(OvsError::from(ENODEV))?;
         skb.set_dev(&input.dev);
-        execute::run(&dp, skb, &mut key, Some(layout), &actions, &rcu, 0);
+        execute::run(
+            &dp,
+            skb,
+            &mut key,
+            Some(layout),
+            &actions,
+            &rcu,
+            0,
+            setup.mru,
+        );
         Ok(())
     }
 }

@@ -18,6 +18,9 @@ pub(crate) use crate::sys::ovs_rs_skb_meta as SkbMeta;
 
 /// `CHECKSUM_COMPLETE`, whose `csum` must follow every byte change.
 const CHECKSUM_COMPLETE: u8 = 2;
+/// `CHECKSUM_PARTIAL`: the transport checksum holds only the pseudo-header sum and is left
+/// to the device to finish.
+const CHECKSUM_PARTIAL: u8 = 3;
 
 /// An sk_buff owned by the datapath: freed (as a drop) unless consumed or sent.
 ///
@@ -201,6 +204,114 @@ impl SkBuff {
     pub(crate) fn consume(self) {
         // SAFETY: Ours; freed once.
         unsafe { sys::consume_skb(self.into_raw()) };
+    }
+}
+
+impl SkBuff {
+    /// Whether the packet is a GSO super-packet, to be cut into segments before it leaves
+    /// the stack (`skb_is_gso`).
+    pub(crate) fn is_gso(&self) -> bool {
+        // SAFETY: Valid skb (type invariant).
+        unsafe { sys::ovs_rs_skb_is_gso(self.as_ptr()) }
+    }
+
+    /// Whether the packet is a UDP fragmentation offload packet (`SKB_GSO_UDP`), whose
+    /// segments are the IP fragments of one datagram.
+    pub(crate) fn gso_udp(&self) -> bool {
+        // SAFETY: Valid skb (type invariant).
+        unsafe { sys::ovs_rs_skb_gso_udp(self.as_ptr()) }
+    }
+
+    /// Cuts a GSO packet into its segments in software (`__skb_gso_segment` with only
+    /// scatter-gather, not on the transmit path, as upstream's `queue_gso_packets`). The
+    /// packet itself stays the caller's, its headers reset but its bytes unchanged.
+    /// `EINVAL` if the kernel returns no segments, as upstream.
+    pub(crate) fn gso_segment(&mut self) -> Result<SkbList> {
+        let mut err = 0;
+        // SAFETY: Valid skb, ours; the shim returns a new list that we own, or NULL.
+        let head = unsafe { sys::ovs_rs_skb_gso_segment(self.as_ptr(), &mut err) };
+        kernel::error::to_result(err)?;
+        if head.is_null() {
+            return Err(EINVAL);
+        }
+        // INVARIANT: a fresh list of segments, each with data at its MAC header.
+        Ok(SkbList { head })
+    }
+
+    /// Finishes a `CHECKSUM_PARTIAL` packet's transport checksum in software
+    /// (`skb_csum_hwoffload_help` with no device features, as upstream's
+    /// `queue_userspace_packet`), so that the bytes are right wherever they go next.
+    /// Other packets are left alone.
+    pub(crate) fn complete_partial_csum(&mut self) -> Result {
+        if self.meta().ip_summed != CHECKSUM_PARTIAL {
+            return Ok(());
+        }
+        // SAFETY: Valid skb, ours; the kernel makes the bytes it writes private first.
+        kernel::error::to_result(unsafe { sys::skb_csum_hwoffload_help(self.as_ptr(), 0) })
+    }
+
+    /// Sets the packet's hash and its kind (`__skb_set_hash`), as userspace gave it.
+    pub(crate) fn set_hash(&mut self, hash: u32, sw: bool, l4: bool) {
+        // SAFETY: Valid skb, ours.
+        unsafe { sys::ovs_rs_skb_set_hash(self.as_ptr(), hash, sw, l4) };
+    }
+
+    /// Lets the packet be fragmented even if its IPv4 header says DF (`skb->ignore_df`).
+    pub(crate) fn set_ignore_df(&mut self) {
+        // SAFETY: Valid skb, ours.
+        unsafe { sys::ovs_rs_skb_set_ignore_df(self.as_ptr()) };
+    }
+
+    /// Marks the network header `offset` bytes into the frame (and `mac_len` to match).
+    pub(crate) fn set_network_header(&mut self, offset: usize) -> Result {
+        if offset > self.len() {
+            return Err(EINVAL);
+        }
+        // SAFETY: Valid skb, ours; the offset is within the packet.
+        unsafe { sys::ovs_rs_skb_set_network_header(self.as_ptr(), offset as u32) };
+        Ok(())
+    }
+
+    /// Marks the transport header `offset` bytes into the frame.
+    pub(crate) fn set_transport_header(&mut self, offset: usize) -> Result {
+        if offset > self.len() {
+            return Err(EINVAL);
+        }
+        // SAFETY: Valid skb, ours; the offset is within the packet.
+        unsafe { sys::ovs_rs_skb_set_transport_header(self.as_ptr(), offset as u32) };
+        Ok(())
+    }
+}
+
+/// A list of packets owned by the datapath (the segments of a GSO packet), taken one by
+/// one; those never taken are freed as drops.
+///
+/// # Invariants
+///
+/// `head` is null or the first of a `next`-linked list of valid skbs that this value owns,
+/// each with data at its MAC header and not shared.
+pub(crate) struct SkbList {
+    head: *mut sys::sk_buff,
+}
+
+impl Iterator for SkbList {
+    type Item = SkBuff;
+
+    fn next(&mut self) -> Option<SkBuff> {
+        // SAFETY: `head` is null or a list we own (type invariant); the shim unlinks the
+        // first and advances `head`, so the list stays ours.
+        let p = unsafe { sys::ovs_rs_skb_list_pop(&mut self.head) };
+        // INVARIANT: an skb unlinked from our list is ours alone, data at the MAC header.
+        NonNull::new(p).map(|ptr| SkBuff { ptr })
+    }
+}
+
+impl Drop for SkbList {
+    fn drop(&mut self) {
+        // Each remaining segment is freed by its own drop.
+        for skb in self.by_ref() {
+            drop(skb);
+        }
     }
 }
 

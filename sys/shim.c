@@ -13,6 +13,7 @@
 #include <linux/skbuff.h>
 #include <linux/workqueue.h>
 #include <net/dst.h>
+#include <net/gso.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <net/xfrm.h>
@@ -479,6 +480,8 @@ struct ovs_rs_skb_meta ovs_rs_skb_meta(const struct sk_buff *skb)
 		.ip_summed = skb->ip_summed,
 		.csum = (__force u32)skb->csum,
 		.hash = skb->hash,
+		.sw_hash = skb->sw_hash,
+		.l4_hash = skb->l4_hash,
 	};
 	return m;
 }
@@ -799,4 +802,67 @@ int ovs_rs_dev_peernet_id(struct net *net, struct net_device *dev)
 		id = peernet2id_alloc(net, dev_ns, GFP_ATOMIC);
 	rcu_read_unlock();
 	return id;
+}
+
+/* ---- GSO, checksums and the headers of executed packets ---- */
+
+bool ovs_rs_skb_is_gso(const struct sk_buff *skb)
+{
+	return skb_is_gso(skb);
+}
+
+/* Whether @skb is a UDP fragmentation offload skb (SKB_GSO_UDP): its segments are IP fragments. */
+bool ovs_rs_skb_gso_udp(const struct sk_buff *skb)
+{
+	return skb_shinfo(skb)->gso_type & SKB_GSO_UDP;
+}
+
+/*
+ * __skb_gso_segment(@skb, NETIF_F_SG, false), as upstream's queue_gso_packets() calls it: the
+ * list of segments, or NULL with the error in @err (0 if the kernel returned no list).
+ */
+struct sk_buff *ovs_rs_skb_gso_segment(struct sk_buff *skb, int *err)
+{
+	struct sk_buff *segs = __skb_gso_segment(skb, NETIF_F_SG, false);
+
+	if (IS_ERR(segs)) {
+		*err = PTR_ERR(segs);
+		return NULL;
+	}
+	*err = 0;
+	return segs;
+}
+
+/* Takes the first skb off the list at @list (NULL when empty), unlinked. */
+struct sk_buff *ovs_rs_skb_list_pop(struct sk_buff **list)
+{
+	struct sk_buff *skb = *list;
+
+	if (skb) {
+		*list = skb->next;
+		skb_mark_not_on_list(skb);
+	}
+	return skb;
+}
+
+void ovs_rs_skb_set_hash(struct sk_buff *skb, u32 hash, bool sw, bool l4)
+{
+	__skb_set_hash(skb, hash, sw, l4);
+}
+
+void ovs_rs_skb_set_ignore_df(struct sk_buff *skb)
+{
+	skb->ignore_df = 1;
+}
+
+/* The network header at @offset from skb->data (the MAC header), and mac_len to match. */
+void ovs_rs_skb_set_network_header(struct sk_buff *skb, unsigned int offset)
+{
+	skb_set_network_header(skb, offset);
+	skb_reset_mac_len(skb);
+}
+
+void ovs_rs_skb_set_transport_header(struct sk_buff *skb, unsigned int offset)
+{
+	skb_set_transport_header(skb, offset);
 }

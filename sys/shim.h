@@ -63,6 +63,8 @@ struct ovs_rs_skb_meta {
 	u8 ip_summed;
 	u32 csum;
 	u32 hash;
+	bool sw_hash;
+	bool l4_hash;
 };
 
 void ovs_rs_lock(void);
@@ -151,5 +153,14 @@ const void *ovs_rs_cb_attrs(const struct netlink_callback *cb, unsigned int hdrs
 struct sk_buff *ovs_rs_skb_clone_vlan_inside(struct sk_buff *skb);
 bool ovs_rs_skb_vlan_present(const struct sk_buff *skb);
 int ovs_rs_dev_peernet_id(struct net *net, struct net_device *dev);
+
+bool ovs_rs_skb_is_gso(const struct sk_buff *skb);
+bool ovs_rs_skb_gso_udp(const struct sk_buff *skb);
+struct sk_buff *ovs_rs_skb_gso_segment(struct sk_buff *skb, int *err);
+struct sk_buff *ovs_rs_skb_list_pop(struct sk_buff **list);
+void ovs_rs_skb_set_hash(struct sk_buff *skb, u32 hash, bool sw, bool l4);
+void ovs_rs_skb_set_ignore_df(struct sk_buff *skb);
+void ovs_rs_skb_set_network_header(struct sk_buff *skb, unsigned int offset);
+void ovs_rs_skb_set_transport_header(struct sk_buff *skb, unsigned int offset);
 
 #endif

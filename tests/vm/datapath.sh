@@ -126,5 +126,45 @@ test_notifications() {
 	ovs_scenario notify dpt-nt
 }
 
+# Issue 13's packet-path fidelity. Per-CPU dispatch: a userspace action's pid is a
+# placeholder, replaced by the CPU's pid (from execute and from a flow).
+test_percpu_userspace() (
+	trap 'ip netns del dpt-pc-ns 2>/dev/null; del_links dpp-a' EXIT
+	with_veths dpt-pc-ns dpp-a || exit 1
+	ovs_scenario percpu_userspace dpt-pc dpp-a dpp-a-p dpt-pc-ns "$PEER_MAC"
+)
+
+# No flows and a userspace forwarder (MISS -> EXECUTE output:other): UDP, UDP_SEGMENT and
+# TCP from the stacks of two namespaces arrive with valid checksums (CHECKSUM_PARTIAL
+# completed, GSO segmented before the upcall).
+test_upcall_csum_gso() (
+	local na=dpt-cs-a nb=dpt-cs-b
+	trap 'ip netns del $na 2>/dev/null; ip netns del $nb 2>/dev/null; del_links dpc-a dpc-b' EXIT
+	ip netns del $na 2>/dev/null; ip netns del $nb 2>/dev/null; del_links dpc-a dpc-b
+	new_ns $na && new_ns $nb || exit 1
+	new_veth dpc-a dpc-a-p $na && new_veth dpc-b dpc-b-p $nb || exit 1
+	ip -n $nb link set dpc-b-p address 02:00:00:00:00:0c || exit 1
+	ip -n $na addr add 10.13.0.1/24 dev dpc-a-p && ip -n $nb addr add 10.13.0.2/24 dev dpc-b-p || exit 1
+	ip -n $na neigh add 10.13.0.2 lladdr 02:00:00:00:00:0c dev dpc-a-p nud permanent || exit 1
+	ip -n $nb neigh add 10.13.0.1 lladdr "$PEER_MAC" dev dpc-b-p nud permanent || exit 1
+	echo "# dpc-a-p offloads: $(ip netns exec $na ethtool -k dpc-a-p 2>/dev/null |
+		grep -E '^(tx-checksumming|tcp-segmentation-offload|tx-udp-segmentation):' | tr '\n' ' ')"
+	ovs_scenario upcall_csum dpt-cs dpc-a dpc-b $na $nb 10.13.0.1 10.13.0.2
+)
+
+# Execute: hash and MRU (in the upcall), skb mark (SO_RCVMARK on the output device),
+# priority (a VLAN device's egress-qos-map 5:3 turns it into PCP 3), the network header
+# (tc u32 on egress).
+test_execute_meta() (
+	trap 'ip netns del dpt-em2-ns 2>/dev/null; del_links dpm-v dpm-a' EXIT
+	with_veths dpt-em2-ns dpm-a || exit 1
+	ip link add link dpm-a name dpm-v type vlan id 5 egress-qos-map 5:3 || exit 1
+	echo 1 > /proc/sys/net/ipv6/conf/dpm-v/disable_ipv6
+	ip link set dpm-v up || exit 1
+	ovs_scenario execute_meta dpt-em2 dpm-a dpm-v dpm-a-p dpt-em2-ns 5 3
+)
+
+PACKET_FIDELITY_TESTS="percpu_userspace upcall_csum_gso execute_meta"
+
 DATAPATH_TESTS="dp_lifecycle vport flow flow_dump_many packet_execute packet_miss_upcall
-	flow_stats flow_exact_match notifications"
+	flow_stats flow_exact_match notifications $PACKET_FIDELITY_TESTS"

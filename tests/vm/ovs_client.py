@@ -518,12 +518,15 @@ class Ovs:
 
     # --- datapaths
     def dp_new(self, name, upcall_pid=0, user_features=None, masks_cache_size=None, flags=0,
-               version=None, with_pid=True):
+               version=None, with_pid=True, per_cpu_pids=None):
         a = nla_str(DP_ATTR["name"], name)
         if with_pid:
             a += nla_u32(DP_ATTR["upcall_pid"], upcall_pid)
         if user_features is not None:
             a += nla_u32(DP_ATTR["user_features"], user_features)
+        if per_cpu_pids is not None:
+            a += nla(DP_ATTR["per_cpu_pids"],
+                     struct.pack(f"={len(per_cpu_pids)}I", *per_cpu_pids))
         if masks_cache_size is not None:
             a += nla_u32(DP_ATTR["masks_cache_size"], masks_cache_size)
         return [m.decode() for m in self.request("ovs_datapath", CMD_NEW, a, flags,
@@ -641,12 +644,16 @@ class Ovs:
         return msgs if raw else [m.decode() for m in msgs]
 
     # --- packets
-    def execute(self, dpifindex, packet, key, actions, flags=0):
+    def execute(self, dpifindex, packet, key, actions, flags=0, mru=None, hash=None):
         a = nla(PACKET_ATTR["packet"], bytes(packet)) if packet is not None else b""
         if key is not None:
             a += nla_nest(PACKET_ATTR["key"], encode_key(key))
         if actions is not None:
             a += nla_nest(PACKET_ATTR["actions"], encode_actions(actions))
+        if mru is not None:
+            a += nla_u16(PACKET_ATTR["mru"], mru)
+        if hash is not None:
+            a += nla(PACKET_ATTR["hash"], struct.pack("=Q", hash))
         return self.request("ovs_packet", PACKET_CMD_EXECUTE, a, flags, dpifindex)
 
 
@@ -1583,9 +1590,353 @@ def sc_notify(t, ovs, name):
     lsn.close()
 
 
+# --- packet-path fidelity (issue 13): per-CPU dispatch, checksums and GSO, execute -------------
+
+DP_F_UNALIGNED, DP_F_VPORT_PIDS, DP_F_DISPATCH_UPCALL_PER_CPU = 1 << 0, 1 << 1, 1 << 3
+# ovs-vswitchd's DPIF_NETLINK_PER_CPU_PID: the userspace action's pid under per-CPU dispatch.
+PER_CPU_PID_PLACEHOLDER = 0xFFFFFFFF
+OVS_PACKET_HASH_SW_BIT, OVS_PACKET_HASH_L4_BIT = 1 << 32, 1 << 33
+
+
+def possible_cpus():
+    """nr_cpu_ids, from /sys/devices/system/cpu/possible ("0-1")."""
+    with open("/sys/devices/system/cpu/possible") as f:
+        return int(f.read().strip().split(",")[-1].split("-")[-1]) + 1
+
+
+def sc_percpu_userspace(t, ovs, name, veth_a, peer_b, netns, peer_mac):
+    """Per-CPU dispatch: a userspace action's OVS_USERSPACE_ATTR_PID is a placeholder; the
+    upcall goes to the current CPU's pid (upstream's output_userspace()), from execute and
+    from a flow; a miss goes there too."""
+    lsn = Listener(ovs)
+    other = Listener(ovs)
+    pids = [lsn.portid] * possible_cpus()
+    with DpScope(ovs, name, user_features=DP_F_UNALIGNED | DP_F_DISPATCH_UPCALL_PER_CPU,
+                 per_cpu_pids=pids) as dp:
+        dpif = dp.ifindex
+        st = ovs.dp_get(name)
+        t.ok(st.get("user_features", 0) & DP_F_DISPATCH_UPCALL_PER_CPU,
+             "the datapath dispatches upcalls per CPU", st.get("user_features"))
+        port = ovs.vport_new(dpif, veth_a, "netdev", upcall_pids=(0,))["port_no"]
+        frame = udp_frame(MAC1, MAC2, IP1, IP2, 5000, 6000, payload=b"P" * 40)
+        key = udp_key(0, MAC1, MAC2, IP1, IP2, 5000, 6000)
+        is_pkt = lambda m: m.family == "ovs_packet"  # noqa: E731
+
+        for pid, what in ((PER_CPU_PID_PLACEHOLDER, "ovs-vswitchd's placeholder pid"),
+                          (other.portid, "another socket's pid")):
+            t.call(lambda: ovs.execute(dpif, frame, key,
+                                       [["userspace", {"pid": pid, "userdata": b"pcpu"}]]),
+                   f"EXECUTE userspace(pid: {what})")
+            m = lsn.recv(timeout=5, want=is_pkt)
+            md = m.decode() if m else {}
+            t.eq((md.get("cmd"), md.get("packet"), md.get("userdata")),
+                 (PACKET_CMD_ACTION, frame, b"pcpu"),
+                 f"the ACTION upcall (pid: {what}) reaches the CPU's pid")
+        t.eq([m for m in other.recv(timeout=0.5) if is_pkt(m)], [],
+             "nothing reaches the pid named in the action")
+
+        # The same from a flow hit: a packet from the peer, a flow with userspace(placeholder).
+        ps = PacketSocket(peer_b, netns)
+        fkey = udp_key(port, peer_mac, MAC2, IP1, IP2, 7000, 8000)
+        t.call(lambda: ovs.flow_new(dpif, fkey, [["userspace", {
+            "pid": PER_CPU_PID_PLACEHOLDER, "userdata": b"flow"}]], flags=NLM_F_CREATE),
+            "flow with userspace(pid: placeholder)")
+        hit = udp_frame(peer_mac, MAC2, IP1, IP2, 7000, 8000, payload=b"F" * 30)
+        ps.send(hit)
+        m = lsn.recv(timeout=10, want=is_pkt)
+        md = m.decode() if m else {}
+        t.eq((md.get("cmd"), md.get("packet"), md.get("userdata")),
+             (PACKET_CMD_ACTION, hit, b"flow"),
+             "a flow's userspace action reaches the CPU's pid")
+        # A miss goes to the CPU's pid too (the vport's pid is 0).
+        miss = udp_frame(peer_mac, MAC2, IP1, IP2, 7000, 8001, payload=b"F" * 30)
+        ps.send(miss)
+        m = lsn.recv(timeout=10, want=is_pkt)
+        md = m.decode() if m else {}
+        t.eq((md.get("cmd"), md.get("packet")), (PACKET_CMD_MISS, miss),
+             "a miss reaches the CPU's pid")
+        st = settle(lambda: ovs.dp_get(name)["stats"], lambda s: s["missed"] >= 1)
+        t.eq((st["hit"], st["missed"], st["lost"]), (1, 1, 0), "dp stats: 1 hit, 1 missed, 0 lost")
+        t.eq(ovs.vport_get(dpif, port_no=port).get("upcall_stats"), {"success": 2, "fail": 0},
+             "vport upcall stats: 2 successes (the flow's action and the miss)")
+        ps.close()
+    lsn.close()
+    other.close()
+
+
+def l4_csum_ok(frame):
+    """Whether an IPv4 TCP/UDP frame's transport checksum verifies (UDP 0: none)."""
+    if len(frame) < 34 or frame[12:14] != b"\x08\x00":
+        return None
+    ihl = (frame[14] & 0xF) * 4
+    total = struct.unpack("!H", frame[16:18])[0]
+    proto = frame[23]
+    l4 = frame[14 + ihl:14 + total]
+    if proto == 17 and struct.unpack("!H", l4[6:8])[0] == 0:
+        return True
+    pseudo = frame[26:34] + struct.pack("!BBH", 0, proto, len(l4))
+    return csum(pseudo + l4) == 0
+
+
+class UpcallForwarder:
+    """A userspace datapath of the simplest kind: every MISS upcall is executed back with
+    output to the other port, its packet as received (ovs-vswitchd does the same for the
+    packet that made it install a flow). Records the upcalled frames."""
+
+    def __init__(self, ovs, dpif, ports):
+        import threading
+        self.ovs, self.dpif, self.ports = ovs, dpif, ports
+        self.lsn = Listener(ovs)
+        self.frames, self.errors = [], []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def run(self):
+        while not self.stop.is_set():
+            for m in self.lsn.recv(timeout=0.2):
+                if m.family != "ovs_packet" or m.cmd != PACKET_CMD_MISS:
+                    continue
+                d = m.decode()
+                in_port = d.get("key", {}).get("in_port")
+                out = self.ports.get(in_port)
+                self.frames.append(d.get("packet", b""))
+                if out is None:
+                    continue
+                try:
+                    self.ovs.execute(self.dpif, d["packet"], {"in_port": in_port},
+                                     [["output", out]])
+                except NlError as e:
+                    self.errors.append(e.errno)
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(5)
+        self.lsn.close()
+
+
+def netns_socket(netns, *args):
+    from pyroute2.netns import popns, pushns
+    pushns(netns)
+    try:
+        return socket.socket(*args)
+    finally:
+        popns()
+
+
+def sc_upcall_csum(t, ovs, name, veth_a, veth_b, ns_a, ns_b, ip_a, ip_b):
+    """A datapath with no flows and a userspace forwarder: UDP and TCP from the stack (veth
+    hands over CHECKSUM_PARTIAL skbs, TCP and UDP_SEGMENT GSO ones) reach the other side
+    with valid checksums, as segments no larger than the MTU (upstream's
+    queue_userspace_packet() and queue_gso_packets())."""
+    with DpScope(ovs, name) as dp:
+        dpif = dp.ifindex
+        fw_ovs = Ovs()
+        fw = None
+        try:
+            pa = ovs.vport_new(dpif, veth_a, "netdev")["port_no"]
+            pb = ovs.vport_new(dpif, veth_b, "netdev")["port_no"]
+            fw = UpcallForwarder(fw_ovs, dpif, {pa: pb, pb: pa})
+            for p in (pa, pb):
+                ovs.vport_set(dpif, port_no=p, upcall_pids=[fw.lsn.portid])
+            fw.start()
+
+            # UDP: one datagram, the first of a new megaflow.
+            rx = netns_socket(ns_b, socket.AF_INET, socket.SOCK_DGRAM)
+            rx.bind((ip_b, 7777))
+            tx = netns_socket(ns_a, socket.AF_INET, socket.SOCK_DGRAM)
+            tx.sendto(b"hello through a miss", (ip_b, 7777))
+            rx.settimeout(10)
+            try:
+                got = rx.recv(2048)
+            except OSError as e:
+                got = repr(e)
+            t.eq(got, b"hello through a miss", "the UDP datagram arrives (valid checksum)")
+            udp_up = [f for f in fw.frames if len(f) > 23 and f[23] == 17]
+            t.ok(udp_up and all(l4_csum_ok(f) for f in udp_up),
+                 "the upcalled UDP frame has a complete checksum",
+                 [f.hex() for f in udp_up])
+
+            # UDP GSO (UDP_SEGMENT): one 4 x 500-byte send is 4 datagrams, one upcall each.
+            SOL_UDP, UDP_SEGMENT = 17, 103
+            tx.setsockopt(SOL_UDP, UDP_SEGMENT, 500)
+            n_before = len(fw.frames)
+            tx.sendto(bytes(range(250)) * 8, (ip_b, 7777))
+            parts = []
+            rx.settimeout(10)
+            try:
+                for _ in range(4):
+                    parts.append(rx.recv(2048))
+            except OSError:
+                pass
+            t.eq([len(p) for p in parts], [500] * 4,
+                 "a UDP_SEGMENT send arrives as its 4 datagrams")
+            seg_up = fw.frames[n_before:]
+            t.eq(sorted(len(f) for f in seg_up if len(f) > 23 and f[23] == 17), [542] * 4,
+                 "4 upcalls of one 500-byte datagram each")
+            tx.close()
+            rx.close()
+
+            # TCP: connect (the SYN is CHECKSUM_PARTIAL) and 128 KiB (GSO super-packets).
+            lst = netns_socket(ns_b, socket.AF_INET, socket.SOCK_STREAM)
+            lst.bind((ip_b, 7778))
+            lst.listen(1)
+            cl = netns_socket(ns_a, socket.AF_INET, socket.SOCK_STREAM)
+            cl.settimeout(15)
+            try:
+                cl.connect((ip_b, 7778))
+                connected = True
+            except OSError as e:
+                connected = False
+                t.ok(False, "TCP connect through a miss", repr(e))
+            if connected:
+                t.ok(True, "TCP connect through a miss (SYN, SYN-ACK checksums valid)")
+                lst.settimeout(10)
+                conn, _ = lst.accept()
+                data = bytes(i % 251 for i in range(128 << 10))
+                import threading
+                sender = threading.Thread(target=lambda: cl.sendall(data), daemon=True)
+                sender.start()
+                recvd = bytearray()
+                conn.settimeout(20)
+                try:
+                    while len(recvd) < len(data):
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        recvd += chunk
+                except OSError:
+                    pass
+                t.eq((len(recvd), bytes(recvd) == data), (len(data), True),
+                     "128 KiB over TCP arrive intact")
+                sender.join(5)
+                conn.close()
+            cl.close()
+            lst.close()
+            tcp_up = [f for f in fw.frames if len(f) > 23 and f[23] == 6]
+            biggest = max((len(f) for f in fw.frames), default=0)
+            mtu = int(open(f"/sys/class/net/{veth_a}/mtu").read())
+            t.ok(0 < biggest <= mtu + 14, f"every upcalled frame fits the MTU ({mtu} + 14)",
+                 f"largest {biggest}")
+            bad = [f[:60].hex() for f in tcp_up if not l4_csum_ok(f)]
+            t.eq(bad, [], f"all {len(tcp_up)} upcalled TCP frames have complete checksums")
+            t.eq(fw.errors, [], "every EXECUTE succeeded")
+            st = ovs.dp_get(name)["stats"]
+            t.eq(st["lost"], 0, "dp stats: nothing lost")
+        finally:
+            if fw:
+                fw.close()
+            fw_ovs.close()
+
+
+SO_RCVMARK, SO_MARK = 75, 36
+
+
+def sc_execute_meta(t, ovs, name, veth_a, vlan_dev, peer_b, netns, qos_prio, qos_pcp):
+    """OVS_PACKET_CMD_EXECUTE sets what upstream's ovs_packet_cmd_execute() sets: the hash
+    and MRU (seen in a userspace action's upcall), skb->mark (seen by a packet socket on the
+    output device) and skb->priority (mapped to the VLAN PCP by a VLAN device's
+    egress-qos-map), and the network header (a tc u32 filter on egress matches on it)."""
+    qos_prio, qos_pcp = int(qos_prio), int(qos_pcp)
+    with DpScope(ovs, name) as dp:
+        dpif = dp.ifindex
+        lsn = Listener(ovs)
+        port = ovs.vport_new(dpif, veth_a, "netdev")["port_no"]
+        vport = ovs.vport_new(dpif, vlan_dev, "netdev")["port_no"]
+        frame = udp_frame(MAC1, MAC2, IP1, IP2, 5000, 6000, payload=b"X" * 40)
+        key = {"in_port": 0}
+        is_pkt = lambda m: m.family == "ovs_packet"  # noqa: E731
+        up = [["userspace", {"pid": lsn.portid}]]
+
+        def upcall_attrs(**kw):
+            ovs.execute(dpif, frame, key, up, **kw)
+            m = lsn.recv(timeout=5, want=is_pkt)
+            if m is None:
+                return None
+            h, mru = m.raw(PACKET_ATTR["hash"]), m.raw(PACKET_ATTR["mru"])
+            return (struct.unpack("=Q", h)[0] if h else None,
+                    struct.unpack("=H", mru)[0] if mru else None)
+
+        t.eq(upcall_attrs(hash=0x12345678 | OVS_PACKET_HASH_SW_BIT),
+             (0x12345678 | OVS_PACKET_HASH_SW_BIT, None), "HASH with the sw bit comes back")
+        t.eq(upcall_attrs(hash=0x9abcdef0 | OVS_PACKET_HASH_L4_BIT),
+             (0x9abcdef0 | OVS_PACKET_HASH_L4_BIT, None), "HASH with the l4 bit comes back")
+        t.eq(upcall_attrs(), (0, None), "without HASH: hash 0, no MRU")
+        t.eq(upcall_attrs(mru=1400), (0, 1400), "MRU 1400 comes back in the upcall")
+        t.eq(upcall_attrs(mru=0), (0, None), "MRU 0: none in the upcall")
+
+        # skb->mark: an outgoing packet's mark, from a packet socket with SO_RCVMARK.
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        s.setsockopt(socket.SOL_SOCKET, SO_RCVMARK, 1)
+        s.bind((veth_a, 0))
+
+        def out_marks():
+            marks = []
+            while select.select([s], [], [], 1.0)[0]:
+                data, anc, _, addr = s.recvmsg(65536, socket.CMSG_SPACE(4) * 2)
+                if addr[2] != socket.PACKET_OUTGOING or data != frame:
+                    continue
+                mark = None
+                for lvl, typ, cdata in anc:
+                    if lvl == socket.SOL_SOCKET and typ == SO_MARK:
+                        mark = struct.unpack("=I", cdata[:4])[0]
+                marks.append(mark)
+            return marks
+
+        t.call(lambda: ovs.execute(dpif, frame, {"in_port": 0, "skb_mark": 0x42},
+                                   [["output", port]]), "EXECUTE skb_mark(0x42), output")
+        t.eq(out_marks(), [0x42], "the packet leaves with mark 0x42")
+        t.call(lambda: ovs.execute(dpif, frame, key, [["output", port]]),
+               "EXECUTE without skb_mark, output")
+        t.eq(out_marks(), [0], "the packet leaves with mark 0")
+        s.close()
+
+        # skb->priority: the VLAN device maps priority qos_prio to PCP qos_pcp.
+        ps = PacketSocket(peer_b, netns)
+        ps.drain()
+
+        def pcps():
+            return [None if tci is None else tci >> 13
+                    for data, tci in ps.recv_all(3, n=1) if data == frame]
+
+        t.call(lambda: ovs.execute(dpif, frame, {"in_port": 0, "priority": qos_prio},
+                                   [["output", vport]]),
+               f"EXECUTE priority({qos_prio}), output to the VLAN device")
+        t.eq(pcps(), [qos_pcp], f"the frame arrives with PCP {qos_pcp}")
+        t.call(lambda: ovs.execute(dpif, frame, key, [["output", vport]]),
+               "EXECUTE without priority, output to the VLAN device")
+        t.eq(pcps(), [0], "the frame arrives with PCP 0")
+        ps.close()
+
+        # The network header: u32 matches relative to it.
+        def u32_hits():
+            """Packets the u32 filter's action counted ("Sent N bytes M pkt")."""
+            import re
+            r = sh(f"tc -s filter show dev {veth_a} egress")
+            hits = re.findall(r"Sent \d+ bytes (\d+) pkt", r.stdout)
+            return sum(int(h) for h in hits) if hits else f"no stats: {r.stdout} {r.stderr}"
+
+        r = sh(f"tc qdisc add dev {veth_a} clsact && tc filter add dev {veth_a} egress "
+               f"protocol ip prio 1 u32 match ip dst {IP2}/32 match ip protocol 17 0xff "
+               "action pass")
+        if not t.ok(r.returncode == 0, "a tc u32 filter on the port's egress", r.stderr):
+            return
+        try:
+            before = u32_hits()
+            t.call(lambda: ovs.execute(dpif, frame, key, [["output", port]]), "EXECUTE output")
+            after = settle(u32_hits, lambda v: not isinstance(v, int) or v != before, 2)
+            t.eq((before, after), (0, 1), "the u32 filter (ip dst, protocol) matched it")
+        finally:
+            sh(f"tc qdisc del dev {veth_a} clsact")
+        lsn.close()
+
+
 SCENARIOS = {"dp": sc_dp, "vport": sc_vport, "flow": sc_flow, "flow_dump": sc_flow_dump,
              "execute": sc_execute, "upcall": sc_upcall, "flow_stats": sc_flow_stats,
-             "exact": sc_exact, "notify": sc_notify}
+             "exact": sc_exact, "notify": sc_notify, "percpu_userspace": sc_percpu_userspace,
+             "upcall_csum": sc_upcall_csum, "execute_meta": sc_execute_meta}
 
 
 def run_scenario(name, args):

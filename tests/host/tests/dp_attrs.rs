@@ -1,7 +1,8 @@
 //! Typed parsing of `OVS_DP_ATTR_*`: upstream's rules for names, features and ranges.
 
 use ovs_rs_host::abi::dp_attrs::{
-    dp_selector, ovs_header_dp_ifindex, DpAttrs, DpSelector, KNOWN_USER_FEATURES,
+    dispatches_per_cpu, dp_selector, ovs_header_dp_ifindex, per_cpu_portid,
+    userspace_action_portid, DpAttrs, DpSelector, PerCpuPortid, KNOWN_USER_FEATURES,
 };
 use ovs_rs_host::abi::errno::Errno;
 use ovs_rs_host::abi::uapi::{dp_attr, dp_feature};
@@ -119,4 +120,63 @@ fn the_name_wins_over_the_header_ifindex() {
 fn ovs_header_needs_four_bytes() {
     assert_eq!(ovs_header_dp_ifindex(&9i32.to_ne_bytes()), Ok(9));
     assert_eq!(ovs_header_dp_ifindex(&[1, 2]), Err(Errno::EINVAL));
+}
+
+#[test]
+fn per_cpu_portid_is_upstreams_choice() {
+    let pids = [11, 22, 33];
+    let at = |cpu| per_cpu_portid(&pids, cpu);
+    assert_eq!(
+        at(0),
+        PerCpuPortid {
+            pid: 11,
+            mismatch: false
+        }
+    );
+    assert_eq!(
+        at(2),
+        PerCpuPortid {
+            pid: 33,
+            mismatch: false
+        }
+    );
+    // More CPUs than pids: modulo, and upstream logs the mismatch.
+    assert_eq!(
+        at(4),
+        PerCpuPortid {
+            pid: 22,
+            mismatch: true
+        }
+    );
+    // No pids: nobody (0), nothing logged.
+    assert_eq!(
+        per_cpu_portid(&[], 5),
+        PerCpuPortid {
+            pid: 0,
+            mismatch: false
+        }
+    );
+}
+
+#[test]
+fn userspace_action_pid_is_a_placeholder_under_per_cpu_dispatch() {
+    // ovs-vswitchd's DPIF_NETLINK_PER_CPU_PID.
+    let placeholder = u32::MAX;
+    let per_cpu = dp_feature::DISPATCH_UPCALL_PER_CPU | dp_feature::UNALIGNED;
+    assert!(dispatches_per_cpu(per_cpu));
+    assert_eq!(userspace_action_portid(per_cpu, placeholder, || 4242), 4242);
+    assert_eq!(userspace_action_portid(per_cpu, 77, || 0), 0);
+    assert!(!dispatches_per_cpu(dp_feature::VPORT_PIDS));
+    let mut asked = false;
+    assert_eq!(
+        userspace_action_portid(dp_feature::VPORT_PIDS, 77, || {
+            asked = true;
+            4242
+        }),
+        77
+    );
+    assert!(
+        !asked,
+        "the per-CPU pid is not looked up without per-CPU dispatch"
+    );
 }

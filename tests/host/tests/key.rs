@@ -47,3 +47,20 @@ fn the_seed_changes_the_hash() {
     k.set_u32(kf::IN_PORT, 1);
     assert_ne!(masked_hash(&k, &mask, r, 1), masked_hash(&k, &mask, r, 2));
 }
+
+#[test]
+fn later_fragment_key_differs_only_in_frag() {
+    let mut k = FlowKey::ZERO;
+    k.set_u32(kf::IN_PORT, 3);
+    k.set_u8(kf::IP_PROTO, 17);
+    k.set_u8(kf::IP_FRAG, ovs_rs_host::flow::key::frag::FIRST);
+    k.set_be16(kf::TP_DST, 53);
+    let later = k.later_fragment();
+    assert_eq!(
+        later.u8_at(kf::IP_FRAG),
+        ovs_rs_host::flow::key::frag::LATER
+    );
+    let mut back = later;
+    back.set_u8(kf::IP_FRAG, ovs_rs_host::flow::key::frag::FIRST);
+    assert_eq!(back, k);
+}

@@ -5,7 +5,7 @@ use ovs_rs_host::abi::errno::Errno;
 use ovs_rs_host::abi::nla::{AttrWriter, Attrs};
 use ovs_rs_host::abi::packet_attrs::{
     packet_attr_header, put_packet_header, put_upcall_attrs, upcall_packet_pad, Execute,
-    PacketAttrs, PacketHash, Upcall, UpcallActions, ETH_HLEN, OVS_PACKET_HASH_L4_BIT,
+    ExecuteSkb, PacketAttrs, PacketHash, Upcall, UpcallActions, ETH_HLEN, OVS_PACKET_HASH_L4_BIT,
     OVS_PACKET_HASH_SW_BIT,
 };
 use ovs_rs_host::abi::uapi::packet_attr;
@@ -13,10 +13,10 @@ use ovs_rs_host::actions::action::Action;
 use ovs_rs_host::actions::validate::put_actions;
 use ovs_rs_host::flow::extract::{extract, PacketMeta, ETH_P_IP, IPPROTO_TCP};
 use ovs_rs_host::flow::key::FlowKey;
-use ovs_rs_host::flow::key_nla::put_key;
+use ovs_rs_host::flow::key_nla::{parse_packet_meta, put_key};
 
 mod common;
-use common::{eth, ipv4, tcp, u32_attr};
+use common::{arp_request_packet, eth, ipv4, tagged, tcp, u32_attr};
 
 fn table<'a>(entries: &'a [(u16, &'a [u8])]) -> impl Fn(u16) -> Option<&'a [u8]> + 'a {
     move |n| entries.iter().find(|(k, _)| *k == n).map(|(_, v)| *v)
@@ -405,4 +405,80 @@ fn the_packet_header_and_padding() {
         assert_eq!(upcall_packet_pad(len, true), 0);
     }
     assert_eq!(upcall_packet_pad(usize::MAX, false), 1);
+}
+
+/// The packet execute builds, as `ovs_packet_cmd_execute()` sets it up: hash, MRU and
+/// `ignore_df`, priority and mark from the key, the headers `key_extract()` finds.
+fn setup_of(f: &[u8], extra: &[(u16, &[u8])]) -> ExecuteSkb {
+    let mut key = u32_attr(3, 1); // OVS_KEY_ATTR_IN_PORT
+    key.extend(u32_attr(2, 7)); // OVS_KEY_ATTR_PRIORITY
+    key.extend(u32_attr(15, 0x42)); // OVS_KEY_ATTR_SKB_MARK
+    let actions = u32_attr(1, 2);
+    let mut e: Vec<(u16, &[u8])> = vec![
+        (packet_attr::PACKET, f),
+        (packet_attr::KEY, &key),
+        (packet_attr::ACTIONS, &actions),
+    ];
+    e.extend_from_slice(extra);
+    let ex = PacketAttrs::parse(table(&e))
+        .unwrap()
+        .execute_request()
+        .unwrap();
+    let meta = parse_packet_meta(ex.key).unwrap();
+    let mut k = FlowKey::ZERO;
+    let layout = extract(ex.packet, &meta, &mut k);
+    ex.skb_setup(&meta, &layout)
+}
+
+#[test]
+fn execute_sets_hash_mru_priority_mark_and_headers() {
+    let f = frame();
+    let s = setup_of(&f, &[]);
+    assert_eq!(
+        s,
+        ExecuteSkb {
+            hash: None,
+            mru: 0,
+            ignore_df: false,
+            priority: 7,
+            mark: 0x42,
+            network: 14,
+            transport: Some(34),
+        }
+    );
+    let hash = (0x1234_5678 | OVS_PACKET_HASH_L4_BIT).to_ne_bytes();
+    let mru = 1400u16.to_ne_bytes();
+    let s = setup_of(&f, &[(packet_attr::HASH, &hash), (packet_attr::MRU, &mru)]);
+    assert_eq!(
+        s.hash,
+        Some(PacketHash {
+            hash: 0x1234_5678,
+            sw: false,
+            l4: true
+        })
+    );
+    assert_eq!((s.mru, s.ignore_df), (1400, true));
+    // An MRU of 0: no MRU to report, but ignore_df all the same.
+    let zero = 0u16.to_ne_bytes();
+    let s = setup_of(&f, &[(packet_attr::MRU, &zero)]);
+    assert_eq!((s.mru, s.ignore_df), (0, true));
+}
+
+#[test]
+fn execute_headers_follow_vlan_tags_and_short_ip() {
+    // Two VLAN tags: the network header after both.
+    let f = tagged(
+        &[(0x88a8, 10), (0x8100, 20)],
+        ETH_P_IP,
+        &ipv4(IPPROTO_TCP, 0, &tcp(1, 2, 0x02)),
+    );
+    let s = setup_of(&f, &[]);
+    assert_eq!((s.network, s.transport), (22, Some(42)));
+    // An IPv4 header cut short: upstream points the transport header at the network one.
+    let short = eth(ETH_P_IP, &[0x45, 0, 0, 40, 0, 0]);
+    let s = setup_of(&short, &[]);
+    assert_eq!((s.network, s.transport), (14, Some(14)));
+    // ARP: no transport header.
+    let s = setup_of(&arp_request_packet(), &[]);
+    assert_eq!((s.network, s.transport), (14, None));
 }
