@@ -58,13 +58,14 @@ scenario() {
 	# The megaflows of the second and third pings are in the datapath now, if installed.
 	local flows refused
 	flows=$(ovs-dpctl dump-flows 2>/dev/null | grep -c 'actions:')
-	packet_path "$name"
 	refused=$(grep -cE 'failed to (put|execute|flow_)' "$OVS_LOGDIR/ovs-vswitchd.log")
 	grep -E 'Datapath (supports|does not support)' "$OVS_LOGDIR/ovs-vswitchd.log" |
 		sed 's/.*ofproto_dpif|INFO|[^:]*: //' | sort > "$OVS_TMP.$name.probes"
 	echo "$name: $flows megaflows after the pings, $refused refused operations"
 	grep -E 'failed to (put|execute|flow_)' "$OVS_LOGDIR/ovs-vswitchd.log" | head -3
 	echo "$flows $refused" > "$OVS_TMP.$name.counts"
+	# After the counts: its del-flows makes the revalidators log failed flow_dels.
+	packet_path "$name"
 	ovs_stop
 }
 
