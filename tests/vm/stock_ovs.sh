@@ -80,13 +80,14 @@ scenario() {
 		> "$OVS_TMP.$name.ovsdp-flows"
 	diff "$OVS_TMP.$name.flows" "$OVS_TMP.$name.ovsdp-flows" ||
 		{ fail "$name: ovsdp dump-flows reads otherwise than ovs-dpctl dump-flows"; return 1; }
-	packet_path "$name"
 	refused=$(grep -cE 'failed to (put|execute|flow_)' "$OVS_LOGDIR/ovs-vswitchd.log")
 	grep -E 'Datapath (supports|does not support)' "$OVS_LOGDIR/ovs-vswitchd.log" |
 		sed 's/.*ofproto_dpif|INFO|[^:]*: //' | sort > "$OVS_TMP.$name.probes"
 	echo "$name: $flows megaflows after the pings, $refused refused operations"
 	grep -E 'failed to (put|execute|flow_)' "$OVS_LOGDIR/ovs-vswitchd.log" | head -3
 	echo "$flows $refused" > "$OVS_TMP.$name.counts"
+	# After the counts: its del-flows makes the revalidators log failed flow_dels.
+	packet_path "$name"
 	ovs_stop
 }
 
