@@ -1654,10 +1654,12 @@ def sc_dp_attrs(t, ovs, name):
         ovs.dp_del(name)
 
         # OVS_DP_ATTR_UPCALL_PID: an array (the policy's NLA_U32 is checked leniently),
-        # all of it the local port's, checked as a vport's (no more than nr_cpu_ids).
+        # all of it the local port's, checked as a vport's (no more than nr_cpu_ids). A
+        # vport reply has the whole array only with OVS_DP_F_VPORT_PIDS (else the first).
+        vport_pids = 1 << 1
         pids = list(range(11, 11 + ncpu))
-        r = t.call(lambda: new(name, pid=u32s(*pids)),
-                   f"NEW with an UPCALL_PID array of {ncpu} (nr_cpu_ids) pids")
+        r = t.call(lambda: new(name, features(vport_pids), pid=u32s(*pids)),
+                   f"NEW (VPORT_PIDS) with an UPCALL_PID array of {ncpu} (nr_cpu_ids) pids")
         if r:
             lp = ovs.vport_get(r[0]["dpifindex"], port_no=0)
             t.eq(lp.get("upcall_pid"), pids, "port 0 has every pid of the array")
