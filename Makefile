@@ -12,6 +12,10 @@
 #   make bench      benchmarks beside openvswitch.ko, the bridge and a tc redirect (QUICK=1)
 #   make stress     reliability suites R2-R5, long, against ours and openvswitch.ko
 #   make fuzz-host  cargo-fuzz targets over the pure core (R6)
+#   make modules_install   the built module into $(INSTALL_MOD_PATH)/lib/modules/<release>/extra,
+#                   then depmod; make install also installs packaging/openvswitch-rs.conf into
+#                   $(DESTDIR)/etc/modprobe.d, so that `modprobe openvswitch` loads ours
+#                   (INSTALL_MOD_PATH defaults to DESTDIR); make uninstall undoes both
 #
 # FLAVOUR=debug (default: KASAN, lockdep, kmemleak) or FLAVOUR=plain (benchmarks).
 # KDIR=/path/to/kernel/build builds the module against any Rust-enabled kernel build
@@ -31,7 +35,7 @@ BUILD ?= $(CURDIR)/build/$(FLAVOUR)
 MODULE_SRCS = Kbuild openvswitch_rs.rs $(wildcard sys/*.rs sys/*.c sys/*.h sys/bindgen_parameters \
 	abi/*.rs net/*.rs genetlink/*.rs datapath/*.rs vport/*.rs flow/*.rs actions/*.rs)
 
-.PHONY: all module ovsdp setup kernel run check check-fast host-test vm-test selftest selftest-upstream clean clippy
+.PHONY: all module ovsdp modules_install install uninstall setup kernel run check check-fast host-test vm-test selftest selftest-upstream clean clippy
 
 all: module ovsdp
 
@@ -105,6 +109,27 @@ stress: kernel module ovsdp
 # R6: cargo-fuzz over the pure core, FUZZ_SECONDS per target (default 60).
 fuzz-host: setup
 	@scripts/fuzz-host $(FUZZ_SECONDS)
+
+# Installation, as a distribution package does it: the kernel's own modules_install (which
+# signs or compresses as the kernel's config says) into .../extra, then depmod. It installs
+# what `make` built; it does not build (run `make` first, as the user owning the tree).
+DESTDIR ?=
+INSTALL_MOD_PATH ?= $(DESTDIR)
+KERNELRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+MODPROBE_CONF = $(DESTDIR)/etc/modprobe.d/openvswitch-rs.conf
+
+modules_install:
+	@test -f $(BUILD)/openvswitch_rs.ko || { echo "no $(BUILD)/openvswitch_rs.ko: run 'make' first" >&2; exit 1; }
+	$(MAKE) -s -C $(KDIR) M=$(BUILD) $(KMAKE_VARS) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) INSTALL_MOD_DIR=extra modules_install
+	@echo "installed $(INSTALL_MOD_PATH)/lib/modules/$(KERNELRELEASE)/extra/openvswitch_rs.ko"
+
+install: modules_install
+	install -D -m 0644 packaging/openvswitch-rs.conf $(MODPROBE_CONF)
+	@echo "installed $(MODPROBE_CONF): 'modprobe openvswitch' now loads openvswitch_rs"
+
+uninstall:
+	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KERNELRELEASE)/extra/openvswitch_rs.ko* $(MODPROBE_CONF)
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KERNELRELEASE)
 
 clean:
 	rm -rf build tests/host/target

@@ -5,8 +5,11 @@
 //! `lookup_datapath()` in `net/openvswitch/datapath.c`. Pure, shared with the host crate.
 
 use super::errno::{Errno, Rejection};
-use super::nla::nul_string;
-use super::uapi::{dp_attr, dp_feature, IFNAMSIZ, MASKS_CACHE_SIZE_MAX, OVS_HEADER_LEN};
+use super::nla::{nul_string, AttrWriter};
+use super::uapi::{
+    dp_attr, dp_feature, IFNAMSIZ, MASKS_CACHE_SIZE_MAX, OVS_DP_VER_FEATURES, OVS_HEADER_LEN,
+};
+use super::vport_attrs::UpcallPids;
 
 /// How a request names its datapath: `lookup_datapath()` prefers `OVS_DP_ATTR_NAME`
 /// over the header's `dp_ifindex`.
@@ -20,9 +23,17 @@ pub enum DpSelector<'a> {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DpAttrs<'a> {
     pub name: Option<&'a str>,
-    pub upcall_pid: Option<u32>,
+    /// `OVS_DP_ATTR_UPCALL_PID`. The policy says `NLA_U32`, but the family validates
+    /// leniently (a longer payload passes with a warning), and upstream gives the payload as
+    /// it is to the local port: an array of pids, checked as a vport's
+    /// ([`UpcallPids::validate_as`]) when the port is created.
+    pub upcall_pids: Option<UpcallPids<'a>>,
     pub user_features: Option<u32>,
     pub masks_cache_size: Option<u32>,
+    /// `OVS_DP_ATTR_PER_CPU_PIDS`, unchecked: upstream reads it only when the request's
+    /// features have `OVS_DP_F_DISPATCH_UPCALL_PER_CPU` ([`DpAttrs::per_cpu_pids`]).
+    pub per_cpu_pids: Option<&'a [u8]>,
+    /// The local port's ifindex asked for (`vport_parms.desired_ifindex`); 0 is "any".
     pub ifindex: Option<i32>,
 }
 
@@ -139,14 +150,67 @@ impl<'a> DpAttrs<'a> {
                 Some(dp_attr::IFINDEX),
             ));
         }
+        let upcall_pids = match attr(dp_attr::UPCALL_PID) {
+            // The policy's minimum length (`nla_attr_minlen[NLA_U32]`).
+            Some(p) if p.len() < 4 => {
+                return Err(Rejection::new(
+                    Errno::EINVAL,
+                    c"Attribute too short",
+                    Some(dp_attr::UPCALL_PID),
+                ))
+            }
+            p => p.map(UpcallPids),
+        };
         Ok(Self {
             name,
-            upcall_pid: u32_of(dp_attr::UPCALL_PID)?,
+            upcall_pids,
             user_features,
             masks_cache_size,
+            per_cpu_pids: attr(dp_attr::PER_CPU_PIDS),
             ifindex,
         })
     }
+
+    /// The per-CPU upcall pids a NEW or SET installs, as upstream's `ovs_dp_change()`:
+    /// `None` unless the request's features (absent: 0) have
+    /// `OVS_DP_F_DISPATCH_UPCALL_PER_CPU` and it carries `OVS_DP_ATTR_PER_CPU_PIDS`; then
+    /// `EINVAL` for an empty array or one whose length is not a multiple of 4
+    /// (`ovs_dp_set_upcall_portids()`). There is no bound: more pids than CPUs are kept.
+    pub fn per_cpu_pids(&self) -> Option<Result<UpcallPids<'a>, Rejection>> {
+        let features = self.user_features.unwrap_or(0);
+        if features & dp_feature::DISPATCH_UPCALL_PER_CPU == 0 {
+            return None;
+        }
+        let raw = self.per_cpu_pids?;
+        Some(if raw.is_empty() || raw.len() % 4 != 0 {
+            Err(Rejection::new(
+                Errno::EINVAL,
+                c"Per-CPU upcall PIDs must be a non-empty array of u32",
+                Some(dp_attr::PER_CPU_PIDS),
+            ))
+        } else {
+            Ok(UpcallPids(raw))
+        })
+    }
+}
+
+/// `ovs_dp_cmd_fill_info()`'s `OVS_DP_ATTR_PER_CPU_PIDS`: the first `nr_cpu_ids` of the
+/// datapath's per-CPU pids (it may hold more).
+pub fn put_per_cpu_pids(
+    w: &mut AttrWriter<'_>,
+    pids: &[u32],
+    nr_cpu_ids: usize,
+) -> Result<(), Errno> {
+    let n = pids.len().min(nr_cpu_ids);
+    w.put_u32_array(dp_attr::PER_CPU_PIDS, &pids[..n])
+}
+
+/// Whether a NEW that failed with `EEXIST` drops the features of the datapath by that
+/// name: it does when userspace speaks a family version older than `OVS_DP_VER_FEATURES`
+/// (it knows no features and is likely to reuse the datapath), as upstream's
+/// `ovs_dp_cmd_new()` calls `ovs_dp_reset_user_features()`.
+pub fn existing_dp_drops_features(genl_version: u8) -> bool {
+    genl_version < OVS_DP_VER_FEATURES
 }
 
 /// Which datapath a GET or DEL addresses. Like upstream's `lookup_datapath()`, only

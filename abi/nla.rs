@@ -171,6 +171,16 @@ impl<'b> AttrWriter<'b> {
         Ok(())
     }
 
+    /// An attribute whose payload is `values`, host order, back to back (a `u32` array).
+    pub fn put_u32_array(&mut self, kind: u16, values: &[u32]) -> Result<(), Errno> {
+        let len = values.len().checked_mul(4).ok_or(Errno::EMSGSIZE)?;
+        let at = self.put_header(kind, len)?;
+        for (chunk, v) in self.buf[at..at + len].chunks_exact_mut(4).zip(values) {
+            chunk.copy_from_slice(&v.to_ne_bytes());
+        }
+        Ok(())
+    }
+
     pub fn put_u32(&mut self, kind: u16, value: u32) -> Result<(), Errno> {
         self.put(kind, &value.to_ne_bytes())
     }

@@ -12,6 +12,9 @@ pub const OVS_DATAPATH_FAMILY: &str = "ovs_datapath";
 pub const OVS_DATAPATH_MCGROUP: &str = "ovs_datapath";
 /// `OVS_DATAPATH_VERSION`: version 2 adds `OVS_DP_CMD_*` with `OVS_DP_ATTR_MEGAFLOW_STATS`.
 pub const OVS_DATAPATH_VERSION: u32 = 2;
+/// `OVS_DP_VER_FEATURES`: the first `ovs_datapath` version whose userspace knows
+/// `OVS_DP_ATTR_USER_FEATURES` (older userspace gets its datapath's features dropped).
+pub const OVS_DP_VER_FEATURES: u8 = 2;
 
 /// `sizeof(struct ovs_header)`: the fixed user header of every OVS family.
 pub const OVS_HEADER_LEN: usize = 4;

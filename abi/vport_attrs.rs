@@ -92,7 +92,13 @@ impl<'a> UpcallPids<'a> {
     /// Upstream's `ovs_vport_set_upcall_portids()`: `EINVAL` for an empty array, a length
     /// that is not a multiple of 4, or more ids than `nr_cpu_ids`.
     pub fn validate(&self, nr_cpu_ids: usize) -> Result<(), Rejection> {
-        let bad = |msg| Rejection::new(Errno::EINVAL, msg, Some(vport_attr::UPCALL_PID));
+        self.validate_as(nr_cpu_ids, vport_attr::UPCALL_PID)
+    }
+
+    /// [`Self::validate`] for ids that came in attribute `attr` (a new datapath's
+    /// `OVS_DP_ATTR_UPCALL_PID`, which upstream hands to its local port as they are).
+    pub fn validate_as(&self, nr_cpu_ids: usize, attr: u16) -> Result<(), Rejection> {
+        let bad = |msg| Rejection::new(Errno::EINVAL, msg, Some(attr));
         if self.0.is_empty() || self.0.len() & 3 != 0 {
             return Err(bad(c"Upcall PIDs must be a non-empty array of u32"));
         }

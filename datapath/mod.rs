@@ -263,6 +263,8 @@ pub(crate) struct NewDatapath<'a> {
     pub(crate) net: NetNs,
     pub(crate) upcall_pids: KVec<u32>,
     pub(crate) user_features: u32,
+    /// The local port's ifindex, 0 for any (`OVS_DP_ATTR_IFINDEX`).
+    pub(crate) ifindex: i32,
 }
 
 /// Looks a datapath up by name in `net`.
@@ -330,7 +332,7 @@ pub(crate) fn create(new: NewDatapath<'_>, lock: &mut OvsLock) -> Result<Arc<Dat
     let slot = UniqueArc::<Vport>::new_uninit(GFP_KERNEL)?;
     let pids = RcuBox::new(new.upcall_pids, GFP_KERNEL)?;
     let upcall_stats = PerCpuCounters::new()?;
-    let dev = vport::create_internal(&dp, new.net, new.name, 0)?;
+    let dev = vport::create_internal(&dp, new.net, new.name, 0, new.ifindex)?;
     dp.ifindex.store(dev.ifindex(), Ordering::Relaxed);
     let local: Arc<Vport> = slot
         .write(Vport {

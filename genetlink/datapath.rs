@@ -14,18 +14,21 @@ use kernel::prelude::*;
 use super::Result;
 use kernel::sync::Arc;
 
-use crate::abi::dp_attrs::{dp_selector, ovs_header, ovs_header_dp_ifindex, DpAttrs, DpSelector};
+use crate::abi::dp_attrs::{
+    dp_selector, existing_dp_drops_features, ovs_header, ovs_header_dp_ifindex, put_per_cpu_pids,
+    DpAttrs, DpSelector,
+};
 use crate::abi::errno::{Errno, OvsError, Rejection};
 use crate::abi::nla::AttrWriter;
 use crate::abi::uapi::{dp_attr, dp_cmd, dp_feature, IFNAMSIZ, MASKS_CACHE_SIZE_MAX};
 use crate::abi::uapi::{
     OVS_DATAPATH_FAMILY, OVS_DATAPATH_MCGROUP, OVS_DATAPATH_VERSION, OVS_HEADER_LEN,
 };
-use crate::abi::vport_attrs::UpcallPids;
 use crate::datapath::flow_table::FlowTable;
 use crate::datapath::{self, stat, Datapath, NewDatapath};
 use crate::net::genl::{DoIt, Dump, DumpCursor, DumpSkb, FamilyHandle};
 use crate::net::genl::{FamilySpec, McGroup, Message, Op, Permission, Request};
+use crate::net::netdev::NetNs;
 use crate::net::policy::Policy;
 use crate::net::skb::nr_cpu_ids;
 use crate::net::sync::{ovs_lock, OvsLock, PerCpuArray, RcuBox, RcuReader};
@@ -117,13 +120,7 @@ fn fill(dp: &Datapath, r: &impl RcuReader, w: &mut AttrWriter<'_>) -> Result<(),
     w.put_u32(dp_attr::MASKS_CACHE_SIZE, dp.flows.cache_size(r))?;
     if features & dp_feature::DISPATCH_UPCALL_PER_CPU != 0 {
         if let Some(pids) = dp.per_cpu_pids.get(r) {
-            let n = pids.len().min(nr_cpu_ids());
-            let mut buf = [0u8; 4 * 64];
-            let n = n.min(64);
-            for (chunk, p) in buf.chunks_exact_mut(4).zip(pids.iter().take(n)) {
-                chunk.copy_from_slice(&p.to_ne_bytes());
-            }
-            w.put(dp_attr::PER_CPU_PIDS, &buf[..n * 4])?;
+            put_per_cpu_pids(w, pids, nr_cpu_ids())?;
         }
     }
     Ok(())
@@ -147,31 +144,18 @@ fn notify_committed(req: &Request<'_>, mut msg: Message, dp: &Datapath, lock: Ov
     Ok(())
 }
 
-/// Reads `OVS_DP_ATTR_PER_CPU_PIDS` into a vector (upstream's `ovs_dp_set_upcall_portids`).
-fn per_cpu_pids(req: &Request<'_>) -> Result<Option<RcuBox<KVec<u32>>>> {
-    let Some(raw) = req.attr(dp_attr::PER_CPU_PIDS) else {
-        return Ok(None);
-    };
-    if raw.is_empty() || raw.len() % 4 != 0 {
-        return Err(OvsError::from(Rejection::new(
-            Errno::EINVAL,
-            c"Per-CPU upcall PIDs must be a non-empty array of u32",
-            Some(dp_attr::PER_CPU_PIDS),
-        )));
-    }
-    Ok(Some(super::pid_list(UpcallPids(raw))?))
-}
-
 /// What a NEW or SET changes, allocated before the OVS mutex is taken.
 struct Change {
-    user_features: Option<u32>,
+    user_features: u32,
     /// A new mask cache (`Some(None)`: none, size 0).
     cache: Option<Option<RcuBox<PerCpuArray>>>,
-    per_cpu_pids: Option<RcuBox<KVec<u32>>>,
+    /// New per-CPU upcall pids, or why they are refused (upstream refuses them after it
+    /// has changed the features: see [`Change::apply`]).
+    per_cpu_pids: Option<Result<RcuBox<KVec<u32>>>>,
 }
 
 impl Change {
-    fn prepare(req: &Request<'_>, attrs: &DpAttrs<'_>) -> Result<Self> {
+    fn prepare(attrs: &DpAttrs<'_>) -> Result<Self> {
         let cache = match attrs.masks_cache_size {
             Some(size) => Some(FlowTable::new_cache(size).map_err(|e| {
                 if e == EINVAL {
@@ -186,24 +170,29 @@ impl Change {
             })?),
             None => None,
         };
+        let per_cpu_pids = attrs
+            .per_cpu_pids()
+            .map(|pids| pids.map_err(OvsError::from).and_then(super::pid_list));
         Ok(Self {
-            user_features: attrs.user_features,
+            // Upstream's `ovs_dp_change` sets the features from the request: absent is 0.
+            user_features: attrs.user_features.unwrap_or(0),
             cache,
-            per_cpu_pids: per_cpu_pids(req)?,
+            per_cpu_pids,
         })
     }
 
-    /// `ovs_dp_change()`.
-    fn apply(self, dp: &Datapath, lock: &mut OvsLock) {
-        // Upstream's `ovs_dp_change` sets the features from the request: absent is 0.
-        dp.user_features
-            .store(self.user_features.unwrap_or(0), Ordering::Relaxed);
+    /// `ovs_dp_change()`, in its order: the mask cache, the features, then the per-CPU
+    /// pids, whose refusal leaves the first two changed, as upstream's does.
+    fn apply(self, dp: &Datapath, lock: &mut OvsLock) -> Result {
         if let Some(c) = self.cache {
             dp.flows.set_cache(c, lock);
         }
+        dp.user_features
+            .store(self.user_features, Ordering::Relaxed);
         if let Some(p) = self.per_cpu_pids {
-            dp.per_cpu_pids.replace(Some(p), lock);
+            dp.per_cpu_pids.replace(Some(p?), lock);
         }
+        Ok(())
     }
 }
 
@@ -213,7 +202,7 @@ struct New;
 impl DoIt for New {
     fn doit(req: &Request<'_>) -> Result<(), OvsError> {
         let attrs = DpAttrs::parse(|n| req.attr(n))?;
-        let (Some(name), Some(upcall_pid)) = (attrs.name, attrs.upcall_pid) else {
+        let (Some(name), Some(upcall_pids)) = (attrs.name, attrs.upcall_pids) else {
             return Err(OvsError::from(Rejection::new(
                 Errno::EINVAL,
                 c"New datapath needs a name and an upcall PID",
@@ -226,29 +215,61 @@ impl DoIt for New {
             .ok_or(OvsError::from(EINVAL))?
             .copy_from_slice(name.as_bytes());
         let cname = CStr::from_bytes_until_nul(&cname).map_err(|_| EINVAL)?;
-        let mut upcall_pids = KVec::with_capacity(1, GFP_KERNEL)?;
-        upcall_pids.push(upcall_pid, GFP_KERNEL)?;
-        let change = Change::prepare(req, &attrs)?;
+        let mut change = Change::prepare(&attrs)?;
+        // Upstream applies the change to the new datapath before it creates the local
+        // port, so a refusal of the per-CPU pids comes first, and then one of the pids the
+        // local port gets: the whole `OVS_DP_ATTR_UPCALL_PID` array.
+        change.per_cpu_pids = change.per_cpu_pids.take().transpose()?.map(Ok);
+        upcall_pids.validate_as(nr_cpu_ids(), dp_attr::UPCALL_PID)?;
+        let mut local_pids = KVec::with_capacity(upcall_pids.len(), GFP_KERNEL)?;
+        for p in upcall_pids.iter() {
+            local_pids.push(p, GFP_KERNEL)?;
+        }
         let net = req.net();
         // The new datapath's ifindex goes into the header once it exists.
         let msg = req.new_reply(reply_size(), dp_cmd::NEW, &ovs_header(0))?;
 
         let mut lock = ovs_lock();
-        if datapath::find_by_name(net, cname, &lock).is_some() {
-            return Err(EEXIST.into());
-        }
-        let dp = datapath::create(
-            NewDatapath {
-                name: cname,
-                net,
-                upcall_pids,
-                user_features: 0,
-            },
-            &mut lock,
-        )
-        .map_err(|e| if e == EBUSY { EEXIST } else { e })?;
-        change.apply(&dp, &mut lock);
+        let created = if datapath::find_by_name(net, cname, &lock).is_some() {
+            Err(EEXIST)
+        } else {
+            datapath::create(
+                NewDatapath {
+                    name: cname,
+                    net,
+                    upcall_pids: local_pids,
+                    user_features: 0,
+                    ifindex: attrs.ifindex.unwrap_or(0),
+                },
+                &mut lock,
+            )
+            // A taken name or ifindex.
+            .map_err(|e| if e == EBUSY { EEXIST } else { e })
+        };
+        let dp = match created {
+            Ok(dp) => dp,
+            Err(e) => {
+                if e == EEXIST && existing_dp_drops_features(req.genl_version()) {
+                    drop_user_features(net, cname, &lock);
+                }
+                return Err(e.into());
+            }
+        };
+        // Cannot fail: the per-CPU pids' refusal was returned above.
+        change.apply(&dp, &mut lock)?;
         notify_committed(req, msg, &dp, lock)
+    }
+}
+
+/// Upstream's `ovs_dp_reset_user_features()`: userspace older than the features tried to
+/// create the datapath `name` again; it will reuse it, so it gets no features.
+fn drop_user_features(net: NetNs, name: &CStr, lock: &OvsLock) {
+    if let Some(dp) = datapath::find_by_name(net, name, lock) {
+        pr_warn!(
+            "{}: Dropping previously announced user features\n",
+            dp.name().to_str().unwrap_or("?")
+        );
+        dp.user_features.store(0, Ordering::Relaxed);
     }
 }
 
@@ -272,12 +293,15 @@ struct Set;
 
 impl DoIt for Set {
     fn doit(req: &Request<'_>) -> Result<(), OvsError> {
-        let attrs = DpAttrs::parse(|n| req.attr(n))?;
-        let change = Change::prepare(req, &attrs)?;
+        // Prepared before the lock, refused after the lookup, as upstream's order of
+        // `lookup_datapath()` (ENODEV) and `ovs_dp_change()`.
+        let change = DpAttrs::parse(|n| req.attr(n))
+            .map_err(OvsError::from)
+            .and_then(|attrs| Change::prepare(&attrs));
         let msg = req.new_reply(reply_size(), dp_cmd::SET, &ovs_header(0))?;
         let mut lock = ovs_lock();
         let dp = lookup(req, &lock)?.clone();
-        change.apply(&dp, &mut lock);
+        change?.apply(&dp, &mut lock)?;
         notify_committed(req, msg, &dp, lock)
     }
 }

@@ -194,7 +194,9 @@ impl DoIt for New {
                 }
                 dev
             }
-            VportKind::Internal => vport::create_internal(&dp, dp.net, new.name, port_no)?,
+            VportKind::Internal => {
+                vport::create_internal(&dp, dp.net, new.name, port_no, new.desired_ifindex)?
+            }
         };
         let v: Arc<Vport> = slot
             .write(Vport {
@@ -242,23 +244,31 @@ impl DoIt for Del {
     }
 }
 
-/// `OVS_VPORT_CMD_SET`: upcall pids (options of tunnel ports come with tunnels).
+/// `OVS_VPORT_CMD_SET`: upcall pids. Options are `EOPNOTSUPP`, as upstream's for the
+/// netdev and internal types, which have no `set_options` (tunnels, which have, are not
+/// implemented).
 struct Set;
 
 impl DoIt for Set {
     fn doit(req: &Request<'_>) -> Result<(), OvsError> {
         let attrs = VportAttrs::parse(|n| req.attr(n))?;
-        let pids = match attrs.upcall_pids {
-            Some(raw) => Some(pids_from(raw)?),
-            None => None,
-        };
+        // Prepared before the lock, refused in upstream's order: after the lookup
+        // (ENODEV), the type (EINVAL) and the options (EOPNOTSUPP).
+        let pids = attrs.upcall_pids.map(pids_from);
         let mut msg = req.new_reply(reply_size(), vport_cmd::SET, &ovs_header(0))?;
         let mut lock = ovs_lock();
         let v = lookup(req, &lock)?.clone();
         let actual = VportType::from_u32(v.kind.uapi());
         attrs.check_set_type(actual)?;
+        if attrs.options.is_some() {
+            return Err(OvsError::from(Rejection::new(
+                Errno::EOPNOTSUPP,
+                c"This vport type has no options to set",
+                Some(vport_attr::OPTIONS),
+            )));
+        }
         if let Some(p) = pids {
-            v.upcall_pids.replace(Some(p), &mut lock);
+            v.upcall_pids.replace(Some(p?), &mut lock);
         }
         let send = msg.set_user_header(&ovs_header(v.dp.ifindex())).is_ok()
             && super::fill_committed(&mut msg, |w| fill(&v, &lock, w));

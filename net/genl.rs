@@ -278,6 +278,13 @@ impl<'a> Request<'a> {
         })
     }
 
+    /// The family version the requester speaks (`genlmsghdr.version`).
+    pub(crate) fn genl_version(&self) -> u8 {
+        // SAFETY: By the type invariant `info` is valid; genetlink points `genlhdr` at the
+        // request's generic-netlink header, which it checked to be there.
+        unsafe { (*self.info().genlhdr).version }
+    }
+
     /// The request's `nlmsg_flags` (`NLM_F_REPLACE`, `NLM_F_CREATE`, ...).
     pub(crate) fn nlmsg_flags(&self) -> u16 {
         // SAFETY: `info` is valid.

@@ -354,10 +354,12 @@ impl<H: InternalDevHandler> InternalOps<H> {
 }
 
 /// Creates and registers an internal device named `name` in `net`, which owns `handler`
-/// until it is freed. With `netns_immutable` it cannot leave `net` (the local port).
+/// until it is freed, with ifindex `ifindex` (0: the next free one; a taken one is `EBUSY`).
+/// With `netns_immutable` it cannot leave `net` (the local port).
 pub(crate) fn create_internal<H: InternalDevHandler>(
     net: NetNs,
     name: &CStr,
+    ifindex: i32,
     netns_immutable: bool,
     handler: Arc<H>,
 ) -> Result<NetDevice> {
@@ -369,6 +371,7 @@ pub(crate) fn create_internal<H: InternalDevHandler>(
         sys::ovs_rs_internal_dev_create(
             net.as_ptr(),
             name.as_ptr().cast(),
+            ifindex,
             netns_immutable,
             ops,
             data,

@@ -40,6 +40,7 @@ use crate::abi::uapi::{
 
 same_as_header! {
     uapi::OVS_DATAPATH_VERSION => OVS_DATAPATH_VERSION,
+    uapi::OVS_DP_VER_FEATURES => OVS_DP_VER_FEATURES,
     uapi::OVS_HEADER_LEN => core::mem::size_of::<ovs_header>(),
     uapi::IFNAMSIZ => IFNAMSIZ,
     dp_cmd::NEW => OVS_DP_CMD_NEW,

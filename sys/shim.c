@@ -361,12 +361,13 @@ static void ovs_rs_internal_setup(struct net_device *dev)
 }
 
 /*
- * Creates and registers an internal device in @net. On success @data belongs to the
- * device: ops->release(data) runs when the device is freed, after unregistration.
+ * Creates and registers an internal device in @net, with ifindex @ifindex (0: any).
+ * On success @data belongs to the device: ops->release(data) runs when the device is
+ * freed, after unregistration.
  * Takes RTNL itself; returns an ERR_PTR on failure (and @data is not released).
  */
 struct net_device *ovs_rs_internal_dev_create(struct net *net, const char *name,
-					      bool netns_immutable,
+					      int ifindex, bool netns_immutable,
 					      const struct ovs_rs_internal_ops *ops,
 					      void *data)
 {
@@ -379,6 +380,8 @@ struct net_device *ovs_rs_internal_dev_create(struct net *net, const char *name,
 		return ERR_PTR(-ENOMEM);
 	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
 	dev_net_set(dev, net);
+	/* 0: register_netdevice() picks one; taken: it fails with -EBUSY. */
+	dev->ifindex = ifindex;
 	dev->netns_immutable = netns_immutable;
 	priv = netdev_priv(dev);
 	priv->ops = ops;

@@ -93,7 +93,7 @@ void ovs_rs_dev_get_stats(struct net_device *dev, u64 out[8]);
 struct net_device *ovs_rs_dev_master(struct net_device *dev);
 
 struct net_device *ovs_rs_internal_dev_create(struct net *net, const char *name,
-					      bool netns_immutable,
+					      int ifindex, bool netns_immutable,
 					      const struct ovs_rs_internal_ops *ops,
 					      void *data);
 bool ovs_rs_dev_is_internal(const struct net_device *dev);

@@ -111,12 +111,14 @@ impl InternalDevHandler for InternalLink {
     }
 }
 
-/// Creates the internal device of port `port_no` of `dp`, named `name`.
+/// Creates the internal device of port `port_no` of `dp`, named `name`, with ifindex
+/// `ifindex` (0: any), as upstream's `internal_dev_create()` (`desired_ifindex`).
 pub(crate) fn create_internal(
     dp: &Arc<Datapath>,
     net: NetNs,
     name: &CStr,
     port_no: u32,
+    ifindex: i32,
 ) -> Result<NetDevice> {
     let link = Arc::new(
         InternalLink {
@@ -126,7 +128,7 @@ pub(crate) fn create_internal(
         GFP_KERNEL,
     )?;
     // The local port stays in the datapath's namespace, as upstream.
-    netdev::create_internal(net, name, port_no == 0, link)
+    netdev::create_internal(net, name, ifindex, port_no == 0, link)
 }
 
 /// Takes a port's device out of service: unregisters an internal device, detaches a

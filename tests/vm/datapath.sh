@@ -122,6 +122,10 @@ test_flow_exact_match() (
 	ovs_scenario exact dpt-em dpe-a dpe-a-p dpt-em-ns "$PEER_MAC"
 )
 
+test_dp_attrs() {
+	ovs_scenario dp_attrs dpt-da
+}
+
 test_notifications() {
 	ovs_scenario notify dpt-nt
 }
@@ -166,5 +170,5 @@ test_execute_meta() (
 
 PACKET_FIDELITY_TESTS="percpu_userspace upcall_csum_gso execute_meta"
 
-DATAPATH_TESTS="dp_lifecycle vport flow flow_dump_many packet_execute packet_miss_upcall
+DATAPATH_TESTS="dp_lifecycle dp_attrs vport flow flow_dump_many packet_execute packet_miss_upcall
 	flow_stats flow_exact_match notifications $PACKET_FIDELITY_TESTS"

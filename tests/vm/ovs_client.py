@@ -1589,6 +1589,166 @@ def sc_notify(t, ovs, name):
     t.eq(m.decode().get("name") if m else None, name, "dp DEL notification")
     lsn.close()
 
+def nr_cpu_ids():
+    """The kernel's nr_cpu_ids: the highest possible CPU + 1."""
+    with open("/sys/devices/system/cpu/possible") as f:
+        return int(f.read().strip().split(",")[-1].split("-")[-1]) + 1
+
+
+def free_ifindex():
+    """An ifindex no device of this namespace has, well above the ones in use."""
+    used = [ifindex_of(n) or 0 for n in sh("ls /sys/class/net").stdout.split()]
+    return max(used) + 1000
+
+
+def sc_dp_attrs(t, ovs, name):
+    """The datapath attributes beyond the basics: OVS_DP_ATTR_IFINDEX, an UPCALL_PID array
+    (the local port's), PER_CPU_PIDS and the per-CPU dispatch feature, features dropped for
+    userspace older than version 2, and vport SET with OPTIONS."""
+    per_cpu = 1 << 3
+    ncpu = nr_cpu_ids()
+    other = name + "b"
+
+    def u32s(*v):
+        return struct.pack(f"={len(v)}I", *v)
+
+    def new(n, attrs=b"", pid=u32s(0), version=None):
+        a = nla_str(DP_ATTR["name"], n) + nla(DP_ATTR["upcall_pid"], pid) + attrs
+        return [m.decode() for m in ovs.request("ovs_datapath", CMD_NEW, a, NLM_F_ECHO,
+                                                 version=version)]
+
+    def dp_set(n, attrs):
+        return [m.decode() for m in ovs.request("ovs_datapath", CMD_SET,
+                                                 nla_str(DP_ATTR["name"], n) + attrs,
+                                                 NLM_F_ECHO)]
+
+    def features(f):
+        return nla_u32(DP_ATTR["user_features"], f)
+
+    def pcp(raw):
+        return nla(DP_ATTR["per_cpu_pids"], raw)
+
+    def vport_set(dpif, attrs):
+        return [m.decode() for m in ovs.request("ovs_vport", CMD_SET, attrs, NLM_F_ECHO,
+                                                 dpifindex=dpif)]
+
+    def drop_all():
+        for n in (name, other):
+            try:
+                ovs.dp_del(n)
+            except NlError:
+                pass
+
+    drop_all()
+    try:
+        # OVS_DP_ATTR_IFINDEX: the local port's device gets it (upstream's desired_ifindex).
+        want = free_ifindex()
+        r = t.call(lambda: new(name, nla_u32(DP_ATTR["ifindex"], want)),
+                   "NEW with OVS_DP_ATTR_IFINDEX")
+        t.eq(r[0]["dpifindex"] if r else None, want, "NEW reply: dp_ifindex is the one asked")
+        t.eq(ifindex_of(name), want, "the local port's netdev has the ifindex asked for")
+        lp = t.call(lambda: ovs.vport_get(want, port_no=0), "GET port 0 by that dp_ifindex")
+        t.eq(lp.get("ifindex") if lp else None, want, "port 0's OVS_VPORT_ATTR_IFINDEX")
+        t.eq(lp.get("upcall_pid") if lp else None, [0], "port 0's upcall pids: [0]")
+        t.err(lambda: new(other, nla_u32(DP_ATTR["ifindex"], want)), errno.EEXIST,
+              "NEW with an ifindex a device has")
+        t.ok(ifindex_of(other) is None, "that NEW left no device")
+        # An internal vport's OVS_VPORT_ATTR_IFINDEX, the same path.
+        vi = t.call(lambda: ovs.vport_new(want, name + "i", "internal", ifindex=want + 1),
+                    "vport NEW internal with OVS_VPORT_ATTR_IFINDEX")
+        t.eq(ifindex_of(name + "i"), want + 1, "the internal vport's netdev has that ifindex")
+        t.eq(vi.get("ifindex") if vi else None, want + 1, "vport NEW reply: that ifindex")
+        ovs.dp_del(name)
+
+        # OVS_DP_ATTR_UPCALL_PID: an array (the policy's NLA_U32 is checked leniently),
+        # all of it the local port's, checked as a vport's (no more than nr_cpu_ids). A
+        # vport reply has the whole array only with OVS_DP_F_VPORT_PIDS (else the first).
+        vport_pids = 1 << 1
+        pids = list(range(11, 11 + ncpu))
+        r = t.call(lambda: new(name, features(vport_pids), pid=u32s(*pids)),
+                   f"NEW (VPORT_PIDS) with an UPCALL_PID array of {ncpu} (nr_cpu_ids) pids")
+        if r:
+            lp = ovs.vport_get(r[0]["dpifindex"], port_no=0)
+            t.eq(lp.get("upcall_pid"), pids, "port 0 has every pid of the array")
+            ovs.dp_del(name)
+        t.err(lambda: new(name, pid=u32s(*range(11, 12 + ncpu))), errno.EINVAL,
+              "NEW with more UPCALL_PIDs than CPUs")
+        t.err(lambda: new(name, pid=b"\x01\0\0\0\x02\0"), errno.EINVAL,
+              "NEW with a 6-byte UPCALL_PID")
+        t.ok(ifindex_of(name) is None, "the refused NEWs left no device")
+
+        # OVS_DP_ATTR_PER_CPU_PIDS: applied only with OVS_DP_F_DISPATCH_UPCALL_PER_CPU in
+        # the same request (upstream's ovs_dp_change), unbounded, replied up to nr_cpu_ids.
+        t.call(lambda: new(name), "NEW (features 0)")
+        r = t.call(lambda: dp_set(name, features(0) + pcp(u32s(5, 6))),
+                   "SET PER_CPU_PIDS without the per-CPU feature")
+        t.ok(r and DP_ATTR["per_cpu_pids"] not in r[0]["attrs"], "its reply: no PER_CPU_PIDS")
+        t.call(lambda: dp_set(name, features(0) + pcp(b"\x05\0\0")),
+               "SET a 3-byte PER_CPU_PIDS without the feature (ignored, not checked)")
+        r = t.call(lambda: dp_set(name, features(per_cpu)), "SET the per-CPU feature alone")
+        t.eq(r[0].get("per_cpu_pids", "absent") if r else None, "absent",
+             "pids sent without the feature were not kept")
+        many = list(range(100, 102 + ncpu))
+        r = t.call(lambda: dp_set(name, features(per_cpu) + pcp(u32s(*many))),
+                   f"SET the feature with {len(many)} per-CPU pids (more than CPUs)")
+        t.eq(r[0].get("per_cpu_pids") if r else None, many[:ncpu],
+             "SET reply: the first nr_cpu_ids pids")
+        t.eq(ovs.dp_get(name).get("per_cpu_pids"), many[:ncpu], "GET: the same")
+        # A refused array: the features of the same request are set all the same.
+        t.err(lambda: dp_set(name, features(per_cpu | 1) + pcp(b"\x05\0\0\0\x06")),
+              errno.EINVAL, "SET the feature with a 5-byte PER_CPU_PIDS")
+        g = ovs.dp_get(name)
+        t.eq((g.get("user_features"), g.get("per_cpu_pids")), (per_cpu | 1, many[:ncpu]),
+             "after it: the request's features set, the pids unchanged")
+        t.err(lambda: dp_set(name, features(per_cpu) + pcp(b"")), errno.EINVAL,
+              "SET the feature with an empty PER_CPU_PIDS")
+        t.ok("per_cpu_pids" not in dp_set(name, features(0))[0], "SET features 0: no pids")
+        t.eq(dp_set(name, features(per_cpu))[0].get("per_cpu_pids"), many[:ncpu],
+             "SET the feature again: the kept pids are back")
+        t.err(lambda: new(other, features(per_cpu) + pcp(b"")), errno.EINVAL,
+              "NEW with the feature and an empty PER_CPU_PIDS")
+        t.ok(ifindex_of(other) is None, "that NEW left no device")
+        r = t.call(lambda: new(other, features(per_cpu) + pcp(u32s(7, 8))),
+                   "NEW with the feature and PER_CPU_PIDS")
+        t.eq(r[0].get("per_cpu_pids") if r else None, [7, 8][:ncpu], "NEW reply: its pids")
+        ovs.dp_del(other)
+
+        # Userspace older than OVS_DP_VER_FEATURES (2) re-creating a datapath drops its
+        # features (ovs_dp_reset_user_features); version 2 does not.
+        dp_set(name, features(3))
+        t.err(lambda: new(name, version=2), errno.EEXIST, "NEW of an existing name, version 2")
+        t.eq(ovs.dp_get(name).get("user_features"), 3, "version 2: features kept")
+        sh("dmesg -C")
+        t.err(lambda: new(name, version=1), errno.EEXIST, "NEW of an existing name, version 1")
+        t.eq(ovs.dp_get(name).get("user_features"), 0, "version 1: features dropped")
+        log = sh("dmesg").stdout
+        t.ok(f"{name}: Dropping previously announced user features" in log,
+             "the kernel log says it", log[-400:])
+        t.err(lambda: new("lo", version=1), errno.EEXIST, "NEW named lo, version 1")
+
+        # vport SET: a netdev or internal vport has no options (EOPNOTSUPP), checked
+        # after the lookup (ENODEV) and the type (EINVAL), before the upcall pids.
+        dpif = ovs.dpif(name)
+        port0 = nla_u32(VPORT_ATTR["port_no"], 0)
+        opts = nla_nest(VPORT_ATTR["options"], b"")
+        t.err(lambda: vport_set(dpif, port0 + opts), errno.EOPNOTSUPP,
+              "vport SET of port 0 with OPTIONS")
+        t.err(lambda: vport_set(dpif, port0 + nla_u32(VPORT_ATTR["type"], 1) + opts),
+              errno.EINVAL, "vport SET with OPTIONS and the wrong TYPE")
+        t.err(lambda: vport_set(dpif, nla_str(VPORT_ATTR["name"], "nosuchvp0") + opts),
+              errno.ENODEV, "vport SET of a missing vport with OPTIONS")
+        t.err(lambda: vport_set(dpif, nla_str(VPORT_ATTR["name"], "nosuchvp0")
+                                + nla(VPORT_ATTR["upcall_pid"], b"")),
+              errno.ENODEV, "vport SET of a missing vport with an empty UPCALL_PID")
+        t.err(lambda: vport_set(dpif, port0 + opts + nla(VPORT_ATTR["upcall_pid"], b"")),
+              errno.EOPNOTSUPP, "vport SET with OPTIONS and an empty UPCALL_PID")
+        r = t.call(lambda: vport_set(dpif, port0 + nla(VPORT_ATTR["upcall_pid"], u32s(3))),
+                   "vport SET of port 0's upcall pid")
+        t.eq(r[0].get("upcall_pid") if r else None, [3], "vport SET reply: the new pid")
+    finally:
+        drop_all()
+    t.ok(ifindex_of(name) is None and ifindex_of(other) is None, "both datapaths gone")
+
 
 # --- packet-path fidelity (issue 13): per-CPU dispatch, checksums and GSO, execute -------------
 
@@ -1935,7 +2095,8 @@ def sc_execute_meta(t, ovs, name, veth_a, vlan_dev, peer_b, netns, qos_prio, qos
 
 SCENARIOS = {"dp": sc_dp, "vport": sc_vport, "flow": sc_flow, "flow_dump": sc_flow_dump,
              "execute": sc_execute, "upcall": sc_upcall, "flow_stats": sc_flow_stats,
-             "exact": sc_exact, "notify": sc_notify, "percpu_userspace": sc_percpu_userspace,
+             "exact": sc_exact, "notify": sc_notify, "dp_attrs": sc_dp_attrs,
+             "percpu_userspace": sc_percpu_userspace,
              "upcall_csum": sc_upcall_csum, "execute_meta": sc_execute_meta}
 
 

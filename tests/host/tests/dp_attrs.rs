@@ -1,11 +1,14 @@
 //! Typed parsing of `OVS_DP_ATTR_*`: upstream's rules for names, features and ranges.
 
 use ovs_rs_host::abi::dp_attrs::{
-    dispatches_per_cpu, dp_selector, ovs_header_dp_ifindex, per_cpu_portid,
-    userspace_action_portid, DpAttrs, DpSelector, PerCpuPortid, KNOWN_USER_FEATURES,
+    dispatches_per_cpu, dp_selector, existing_dp_drops_features, ovs_header_dp_ifindex,
+    per_cpu_portid, put_per_cpu_pids, userspace_action_portid, DpAttrs, DpSelector, PerCpuPortid,
+    KNOWN_USER_FEATURES,
 };
 use ovs_rs_host::abi::errno::Errno;
-use ovs_rs_host::abi::uapi::{dp_attr, dp_feature};
+use ovs_rs_host::abi::nla::{AttrWriter, Attrs};
+use ovs_rs_host::abi::uapi::{dp_attr, dp_feature, OVS_DATAPATH_VERSION};
+use ovs_rs_host::abi::vport_attrs::UpcallPids;
 
 fn table<'a>(entries: &'a [(u16, &'a [u8])]) -> impl Fn(u16) -> Option<&'a [u8]> + 'a {
     move |n| entries.iter().find(|(k, _)| *k == n).map(|(_, v)| *v)
@@ -26,7 +29,7 @@ fn parses_every_input_attribute() {
     ];
     let a = DpAttrs::parse(table(&entries)).unwrap();
     assert_eq!(a.name, Some("br-int"));
-    assert_eq!(a.upcall_pid, Some(1234));
+    assert_eq!(a.upcall_pids, Some(UpcallPids(&pid)));
     assert_eq!(
         a.user_features,
         Some(dp_feature::UNALIGNED | dp_feature::DISPATCH_UPCALL_PER_CPU)
@@ -159,6 +162,77 @@ fn per_cpu_portid_is_upstreams_choice() {
 }
 
 #[test]
+fn an_upcall_pid_array_is_kept_whole_for_the_local_port() {
+    // Upstream's policy is NLA_U32, validated leniently: 8 bytes pass (with a warning) and
+    // the local port gets both pids.
+    let pids: Vec<u8> = [11u32, 22].iter().flat_map(|p| p.to_ne_bytes()).collect();
+    let entries: [(u16, &[u8]); 2] = [(dp_attr::NAME, b"dp\0"), (dp_attr::UPCALL_PID, &pids)];
+    let a = DpAttrs::parse(table(&entries)).unwrap();
+    let up = a.upcall_pids.unwrap();
+    assert_eq!(up.iter().collect::<Vec<_>>(), [11, 22]);
+    assert_eq!(up.validate_as(2, dp_attr::UPCALL_PID), Ok(()));
+    // More pids than CPUs, or a partial one, is EINVAL naming the datapath's attribute.
+    let r = up.validate_as(1, dp_attr::UPCALL_PID).unwrap_err();
+    assert_eq!(
+        (r.errno, r.attr),
+        (Errno::EINVAL, Some(dp_attr::UPCALL_PID))
+    );
+    let r = UpcallPids(&pids[..6])
+        .validate_as(4, dp_attr::UPCALL_PID)
+        .unwrap_err();
+    assert_eq!(
+        (r.errno, r.attr),
+        (Errno::EINVAL, Some(dp_attr::UPCALL_PID))
+    );
+}
+
+#[test]
+fn per_cpu_pids_only_with_the_per_cpu_dispatch_feature() {
+    let pids: Vec<u8> = [5u32, 6, 7].iter().flat_map(|p| p.to_ne_bytes()).collect();
+    let per_cpu = dp_feature::DISPATCH_UPCALL_PER_CPU.to_ne_bytes();
+    let other = (dp_feature::UNALIGNED | dp_feature::VPORT_PIDS).to_ne_bytes();
+    // Without the bit (or without USER_FEATURES: 0) the pids are ignored, even malformed.
+    for features in [None, Some(&other[..])] {
+        for raw in [&pids[..], &pids[..5], &[][..]] {
+            let mut entries: Vec<(u16, &[u8])> = vec![(dp_attr::PER_CPU_PIDS, raw)];
+            if let Some(f) = features {
+                entries.push((dp_attr::USER_FEATURES, f));
+            }
+            let a = DpAttrs::parse(table(&entries)).unwrap();
+            assert_eq!(a.per_cpu_pids(), None, "{features:?} {raw:?}");
+        }
+    }
+    // With it: kept, more pids than CPUs too; empty or partial is EINVAL.
+    let entries: [(u16, &[u8]); 2] = [
+        (dp_attr::USER_FEATURES, &per_cpu),
+        (dp_attr::PER_CPU_PIDS, &pids),
+    ];
+    let a = DpAttrs::parse(table(&entries)).unwrap();
+    assert_eq!(a.per_cpu_pids(), Some(Ok(UpcallPids(&pids))));
+    for bad in [&pids[..5], &[][..]] {
+        let entries: [(u16, &[u8]); 2] = [
+            (dp_attr::USER_FEATURES, &per_cpu),
+            (dp_attr::PER_CPU_PIDS, bad),
+        ];
+        let r = DpAttrs::parse(table(&entries))
+            .unwrap()
+            .per_cpu_pids()
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            (r.errno, r.attr),
+            (Errno::EINVAL, Some(dp_attr::PER_CPU_PIDS))
+        );
+    }
+    // The bit without the attribute installs nothing.
+    let entries: [(u16, &[u8]); 1] = [(dp_attr::USER_FEATURES, &per_cpu)];
+    assert_eq!(
+        DpAttrs::parse(table(&entries)).unwrap().per_cpu_pids(),
+        None
+    );
+}
+
+#[test]
 fn userspace_action_pid_is_a_placeholder_under_per_cpu_dispatch() {
     // ovs-vswitchd's DPIF_NETLINK_PER_CPU_PID.
     let placeholder = u32::MAX;
@@ -179,4 +253,31 @@ fn userspace_action_pid_is_a_placeholder_under_per_cpu_dispatch() {
         !asked,
         "the per-CPU pid is not looked up without per-CPU dispatch"
     );
+}
+
+#[test]
+fn the_per_cpu_pids_reply_has_one_pid_per_cpu_beyond_64() {
+    let pids: Vec<u32> = (1000..1100).collect();
+    for (nr_cpu_ids, want) in [(80, 80), (64, 64), (2, 2), (128, 100)] {
+        let mut buf = vec![0u8; 1024];
+        let mut w = AttrWriter::new(&mut buf);
+        put_per_cpu_pids(&mut w, &pids, nr_cpu_ids).unwrap();
+        let attrs: Vec<_> = Attrs::new(w.as_bytes()).map(Result::unwrap).collect();
+        assert_eq!(attrs.len(), 1);
+        assert_eq!(attrs[0].kind, dp_attr::PER_CPU_PIDS);
+        let got: Vec<u32> = attrs[0]
+            .payload
+            .chunks_exact(4)
+            .map(|b| u32::from_ne_bytes(b.try_into().unwrap()))
+            .collect();
+        assert_eq!(got, pids[..want], "nr_cpu_ids {nr_cpu_ids}");
+    }
+}
+
+#[test]
+fn userspace_before_version_2_loses_the_features_of_a_datapath_it_recreates() {
+    assert!(existing_dp_drops_features(0));
+    assert!(existing_dp_drops_features(1));
+    assert!(!existing_dp_drops_features(2));
+    assert_eq!(OVS_DATAPATH_VERSION, 2);
 }

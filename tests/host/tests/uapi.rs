@@ -80,6 +80,9 @@ fn constants_match_the_uapi_header() {
     assert!(h.contains(&format!(
         "#define OVS_DATAPATH_VERSION {OVS_DATAPATH_VERSION}"
     )));
+    assert!(h.contains(&format!(
+        "#define OVS_DP_VER_FEATURES {OVS_DP_VER_FEATURES}"
+    )));
     for (name, value) in [
         ("OVS_DP_CMD_NEW", dp_cmd::NEW as usize),
         ("OVS_DP_CMD_DEL", dp_cmd::DEL as usize),

@@ -1,0 +1,169 @@
+#!/bin/bash
+# tests/vm/packaging.sh: openvswitch_rs installed the way a distribution installs it
+# (`make install`: the module into /lib/modules/<release>/extra with depmod, and
+# packaging/openvswitch-rs.conf into /etc/modprobe.d), then `modprobe openvswitch` and
+# Open vSwitch's own `ovs-ctl start`, which runs `modprobe openvswitch` unless
+# /sys/module/openvswitch exists. Differential: ovs-ctl start on openvswitch.ko first (the
+# reference), then the failure the modprobe.d file is for, then ours installed. Prints TAP.
+#
+# The guest's /lib/modules/<release> and /etc/modprobe.d are read-only (the host's root and
+# the kernel tree): each is replaced, for this run, by a writable copy bind-mounted over it
+# (a tree of symlinks to the original modules, in the guest's tmpfs /tmp), so that
+# `make install` writes where it would on a real system and plain `modprobe` reads it.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+kver=$(uname -r)
+MODDIR=/lib/modules/$kver
+PKG=/tmp/ovs-rs-pkg
+KDIR=${KDIR:-$(readlink -f "$MODDIR/build")}
+OVS_TMP=/tmp/pkg-ovs
+export OVS_RUNDIR=$OVS_TMP/run OVS_DBDIR=$OVS_TMP/db OVS_LOGDIR=$OVS_TMP/log OVS_SYSCONFDIR=$OVS_TMP/etc
+OVS_CTL=/usr/share/openvswitch/scripts/ovs-ctl
+VSCTL="ovs-vsctl --db=unix:$OVS_RUNDIR/db.sock --timeout=60"
+
+# Writable copies of the module tree and /etc/modprobe.d, mounted over the originals.
+mount_writable() {
+	rm -rf "$PKG" && mkdir -p "$PKG/root/lib/modules" "$PKG/etc" || return 1
+	cp -rs "$(readlink -f "$MODDIR")" "$PKG/root/lib/modules/$kver" || return 1
+	if [ -d /etc/modprobe.d ]; then cp -a /etc/modprobe.d "$PKG/etc/"; else mkdir "$PKG/etc/modprobe.d"; fi
+	mount --bind "$PKG/root/lib/modules/$kver" "$MODDIR" || return 1
+	mount --bind "$PKG/etc/modprobe.d" /etc/modprobe.d
+}
+umount_writable() {
+	umount /etc/modprobe.d 2>/dev/null
+	umount "$MODDIR" 2>/dev/null
+	return 0
+}
+
+# ovs_ctl_start: ovsdb-server, then ovs-vswitchd (light settings for TCG), as ovs-ctl does
+# it; the second start is the one that runs `modprobe openvswitch`.
+ovs_ctl_start() {
+	rm -rf "$OVS_TMP"
+	mkdir -p "$OVS_RUNDIR" "$OVS_DBDIR" "$OVS_LOGDIR" "$OVS_SYSCONFDIR/openvswitch"
+	"$OVS_CTL" --no-ovs-vswitchd --system-id=random start || return 1
+	$VSCTL set Open_vSwitch . other_config:n-handler-threads=1 \
+		other_config:n-revalidator-threads=1 || return 1
+	# OVS 3.1 counts 0 CPU cores until the monotonic clock passes 10 s (shared notes).
+	while [ "$(cut -d. -f1 /proc/uptime)" -lt 12 ]; do sleep 1; done
+	"$OVS_CTL" --no-ovsdb-server --no-mlockall --no-full-hostname start
+}
+ovs_ctl_stop() {
+	"$OVS_CTL" stop >/dev/null 2>&1
+	ovs-dpctl del-dp ovs-system 2>/dev/null
+	return 0
+}
+
+# vswitchd_on MODULE: ovs-vswitchd runs, made its datapath on MODULE, and the other
+# OVS module is not loaded.
+vswitchd_on() {
+	local mod=$1 other=openvswitch
+	[ "$mod" = openvswitch ] && other=openvswitch_rs
+	"$OVS_CTL" status | grep -q "ovs-vswitchd is running" || fail "ovs-vswitchd is not running" || return 1
+	$VSCTL add-br pkgbr0 || fail "add-br" || return 1
+	ovs-dpctl show | grep -q "system@ovs-system" || fail "no ovs-system datapath" || return 1
+	[ -d "/sys/module/$mod" ] || fail "$mod is not loaded" || return 1
+	[ ! -d "/sys/module/$other" ] || fail "$other is loaded"
+}
+
+unload_all() { ovs_ctl_stop; unload_ours && unload_upstream; }
+
+test_ovs_ctl_start_upstream() {
+	unload_all || return 1
+	ovs_ctl_start || { fail "ovs-ctl start"; ovs_ctl_stop; return 1; }
+	vswitchd_on openvswitch
+	local rc=$?
+	ovs_ctl_stop
+	rmmod openvswitch || fail "rmmod openvswitch" || return 1
+	return $rc
+}
+
+# What the modprobe.d file is for: with ours loaded and no such file, `modprobe openvswitch`
+# loads openvswitch.ko, whose init fails on our link kind, and so does ovs-ctl start.
+test_without_modprobe_conf_start_fails() {
+	unload_all || return 1
+	load_ours || return 1
+	if modprobe openvswitch 2>&1; then
+		fail "modprobe openvswitch succeeded beside ours"
+		unload_upstream
+		return 1
+	fi
+	echo "(modprobe openvswitch failed, as expected)"
+	local rc=0
+	if ovs_ctl_start; then
+		fail "ovs-ctl start succeeded"
+		rc=1
+	fi
+	ovs_ctl_stop
+	unload_ours
+	return $rc
+}
+
+test_make_install() {
+	unload_all || return 1
+	mount_writable || { fail "cannot mount writable copies of $MODDIR and /etc/modprobe.d"; return 1; }
+	make -s -C "$REPO" KDIR="$KDIR" install >"$PKG/install.log" 2>&1
+	local rc=$?
+	cat "$PKG/install.log"
+	[ $rc -eq 0 ] || fail "make install" || return 1
+	[ -f "$MODDIR/extra/openvswitch_rs.ko" ] || fail "no $MODDIR/extra/openvswitch_rs.ko" || return 1
+	[ -f /etc/modprobe.d/openvswitch-rs.conf ] || fail "no /etc/modprobe.d/openvswitch-rs.conf" || return 1
+	modinfo -n openvswitch_rs | grep -qx "$MODDIR/extra/openvswitch_rs.ko" ||
+		fail "modinfo does not find the installed module" || return 1
+	local fam aliases
+	aliases=$(modinfo -F alias openvswitch_rs)
+	for fam in ovs_datapath ovs_vport ovs_flow ovs_packet; do
+		grep -qx "net-pf-16-proto-16-family-$fam" <<<"$aliases" || fail "no alias for $fam" || return 1
+	done
+}
+
+test_modprobe_openvswitch_loads_ours() {
+	unload_all || return 1
+	modprobe openvswitch || fail "modprobe openvswitch" || return 1
+	ours_loaded || fail "openvswitch_rs is not loaded" || return 1
+	[ ! -d /sys/module/openvswitch ] || fail "openvswitch.ko is loaded" || return 1
+	# Again with ours loaded (ovs-ctl's case): succeeds, loads nothing else.
+	modprobe openvswitch || fail "modprobe openvswitch with ours loaded" || return 1
+	[ ! -d /sys/module/openvswitch ] || fail "openvswitch.ko is loaded" || return 1
+	# A family alias, as a lookup by name autoloads it: ours, never openvswitch.ko.
+	rmmod openvswitch_rs || return 1
+	modprobe net-pf-16-proto-16-family-ovs_datapath || fail "modprobe by the family alias" || return 1
+	ours_loaded || fail "the family alias did not load openvswitch_rs" || return 1
+	[ ! -d /sys/module/openvswitch ] || fail "the family alias loaded openvswitch.ko" || return 1
+	# ovs_meter is only upstream's alias; the install line turns it into ours too.
+	modprobe net-pf-16-proto-16-family-ovs_meter || fail "modprobe by the ovs_meter alias" || return 1
+	[ ! -d /sys/module/openvswitch ] || fail "the ovs_meter alias loaded openvswitch.ko"
+}
+
+test_ovs_ctl_start_ours() {
+	unload_all || return 1
+	ovs_ctl_start || { fail "ovs-ctl start"; ovs_ctl_stop; return 1; }
+	vswitchd_on openvswitch_rs
+	local rc=$?
+	grep -E 'failed to (put|execute|flow_)' "$OVS_LOGDIR/ovs-vswitchd.log" | head -3
+	ovs_ctl_stop
+	return $rc
+}
+
+test_switch_back_to_upstream() {
+	unload_all || return 1
+	rm -f /etc/modprobe.d/openvswitch-rs.conf
+	modprobe openvswitch || fail "modprobe openvswitch without the conf" || return 1
+	[ -d /sys/module/openvswitch ] && ! ours_loaded || fail "not upstream's module alone" || return 1
+	rmmod openvswitch
+}
+
+test_dmesg_clean() { dmesg | "$here/dmesg_check.sh"; }
+
+dmesg -C
+tap_plan 7
+tap_run ovs_ctl_start_upstream test_ovs_ctl_start_upstream
+tap_run without_modprobe_conf_start_fails test_without_modprobe_conf_start_fails
+tap_run make_install test_make_install
+tap_run modprobe_openvswitch_loads_ours test_modprobe_openvswitch_loads_ours
+tap_run ovs_ctl_start_ours test_ovs_ctl_start_ours
+tap_run switch_back_to_upstream test_switch_back_to_upstream
+unload_all
+umount_writable
+tap_run dmesg_clean test_dmesg_clean
+[ $tap_fail -eq 0 ]
