@@ -280,8 +280,9 @@ impl<'a> Request<'a> {
 
     /// The family version the requester speaks (`genlmsghdr.version`).
     pub(crate) fn genl_version(&self) -> u8 {
-        // SAFETY: By the type invariant `info` is valid; genetlink points `genlhdr` at the
-        // request's generic-netlink header, which it checked to be there.
+        // Genetlink points `genlhdr` at the request's generic-netlink header, which it checked
+        // to be there.
+        // SAFETY: `info` is valid (type invariant) and so is its `genlhdr`.
         unsafe { (*self.info().genlhdr).version }
     }
 

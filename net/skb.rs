@@ -298,8 +298,8 @@ impl Iterator for SkbList {
     type Item = SkBuff;
 
     fn next(&mut self) -> Option<SkBuff> {
-        // SAFETY: `head` is null or a list we own (type invariant); the shim unlinks the
-        // first and advances `head`, so the list stays ours.
+        // The shim unlinks the first skb and advances `head`, so the rest stays ours.
+        // SAFETY: `head` is null or a list we own (type invariant).
         let p = unsafe { sys::ovs_rs_skb_list_pop(&mut self.head) };
         // INVARIANT: an skb unlinked from our list is ours alone, data at the MAC header.
         NonNull::new(p).map(|ptr| SkBuff { ptr })
