@@ -285,6 +285,10 @@ fn parse_ipv6(p: Bytes<'_>, nh: usize, key: &mut FlowKey, layout: &mut Layout) {
     key.set_u8(kf::IP_TTL, ip6[7]);
     key.set(kf::IPV6_SRC, &ip6[8..24]);
     key.set(kf::IPV6_DST, &ip6[24..40]);
+    key.set(
+        kf::IPV6_EXTHDRS,
+        &ipv6_ext_hdrs(p, nh + 40, ip6[6]).to_ne_bytes(),
+    );
 
     // Walk extension headers. Each one takes at least 8 bytes, so the walk ends within
     // the frame whatever the chain.
@@ -338,11 +342,93 @@ fn parse_ipv6(p: Bytes<'_>, nh: usize, key: &mut FlowKey, layout: &mut Layout) {
     }
 }
 
+/// `OFPIEH12_*`: the bits of `OVS_KEY_ATTR_IPV6_EXTHDRS`.
+pub mod ipv6_exthdr {
+    pub const NONEXT: u16 = 1 << 0;
+    pub const ESP: u16 = 1 << 1;
+    pub const AUTH: u16 = 1 << 2;
+    pub const DEST: u16 = 1 << 3;
+    pub const FRAG: u16 = 1 << 4;
+    pub const ROUTER: u16 = 1 << 5;
+    pub const HOP: u16 = 1 << 6;
+    pub const UNREP: u16 = 1 << 7;
+    pub const UNSEQ: u16 = 1 << 8;
+}
+
+/// Upstream's `get_ipv6_ext_hdrs()`: which extension headers the chain starting at `off`
+/// (after the fixed header, whose next header is `next`) holds, and whether one repeats
+/// (`UNREP`) or comes out of RFC 2460's recommended order (`UNSEQ`).
+///
+/// This walk is its own, as upstream's is: every header's length is read as
+/// `ipv6_optlen()`'s `(len + 1) * 8` (an AH header's real length is `(len + 2) * 4`, so a
+/// chain after one can read differently from the key's protocol walk), it goes on past a
+/// later fragment's header, and it stops quietly where the frame ends. Matching upstream
+/// here keeps megaflows identical; ESP is not an extension header to `ipv6_ext_hdr()`, so
+/// the walk ends there without setting its bit, as upstream's does.
+fn ipv6_ext_hdrs(p: Bytes<'_>, mut off: usize, mut next: u8) -> u16 {
+    use ipv6_exthdr::*;
+    let mut hdrs = 0u16;
+    let mut dest_count = 0;
+    loop {
+        // The bits that may come before this header in the recommended order.
+        let allowed_before = match next {
+            NEXTHDR_NONE => return hdrs | NONEXT,
+            NEXTHDR_AUTH => HOP | DEST | ROUTER | FRAG,
+            NEXTHDR_DEST if dest_count == 0 => HOP,
+            NEXTHDR_DEST => HOP | DEST | ROUTER | FRAG | AUTH | ESP,
+            NEXTHDR_FRAGMENT => HOP | DEST | ROUTER,
+            NEXTHDR_ROUTING => HOP | DEST,
+            NEXTHDR_HOP => 0,
+            _ => return hdrs,
+        };
+        let bit = match next {
+            NEXTHDR_AUTH => AUTH,
+            NEXTHDR_DEST => DEST,
+            NEXTHDR_FRAGMENT => FRAG,
+            NEXTHDR_ROUTING => ROUTER,
+            _ => HOP,
+        };
+        if next == NEXTHDR_DEST {
+            // Two destination options headers are expected (before routing and before the
+            // upper layer); a third is a repeat.
+            if dest_count >= 2 {
+                hdrs |= UNREP;
+            } else if hdrs & !(allowed_before | UNREP) != 0 {
+                hdrs |= UNSEQ;
+            }
+            if dest_count == 0 {
+                hdrs |= DEST;
+            }
+            dest_count += 1;
+        } else if next == NEXTHDR_HOP {
+            if hdrs & HOP != 0 {
+                hdrs |= UNREP;
+            }
+            // Only as the first extension header.
+            hdrs |= if hdrs == 0 { HOP } else { UNSEQ };
+        } else {
+            if hdrs & bit != 0 {
+                hdrs |= UNREP;
+            }
+            if hdrs & !(allowed_before | UNREP) != 0 || dest_count >= 2 {
+                hdrs |= UNSEQ;
+            }
+            hdrs |= bit;
+        }
+        let (Some(nexthdr), Some(len)) = (p.u8(off), p.u8(off + 1)) else {
+            return hdrs;
+        };
+        next = nexthdr;
+        off += (usize::from(len) + 1) * 8;
+    }
+}
+
 /// Zeroes what an unparseable IPv6 extension chain leaves undefined, like upstream's
-/// `-EINVAL` path: the IP fields and addresses.
+/// `-EINVAL` path: the IP fields and addresses (`key->ip`, `key->ipv6.addr`). The flow
+/// label and the extension header bits stay, as there.
 fn malformed_ipv6(key: &mut FlowKey) {
     key.clear_range(kf::IP_PROTO, kf::IP_FRAG);
-    key.clear_range(kf::IPV6_SRC, kf::IPV6_LABEL);
+    key.clear_range(kf::IPV6_SRC, kf::IPV6_DST);
 }
 
 /// Neighbour solicitation/advertisement: target, and the source or target link-layer

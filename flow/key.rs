@@ -60,9 +60,12 @@ pub mod field {
     pub const ND_TARGET: Field = f(108, 16);
     pub const ND_SLL: Field = f(124, 6);
     pub const ND_TLL: Field = f(130, 6);
+    /// The IPv6 extension headers seen (`OFPIEH12_*` bits), a `u16` in host order as
+    /// `OVS_KEY_ATTR_IPV6_EXTHDRS` carries it (upstream's `ipv6.exthdrs`).
+    pub const IPV6_EXTHDRS: Field = f(136, 2);
 
     /// The key's length: the end of the last field, rounded up to whole words.
-    pub const KEY_LEN: usize = 136;
+    pub const KEY_LEN: usize = 144;
 }
 
 use field::{Field, KEY_LEN};

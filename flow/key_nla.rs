@@ -160,7 +160,8 @@ pub const SUPPORTED: AttrSet = bit(ka::ENCAP)
     | bit(ka::SCTP)
     | bit(ka::TCP_FLAGS)
     | bit(ka::DP_HASH)
-    | bit(ka::RECIRC_ID);
+    | bit(ka::RECIRC_ID)
+    | bit(ka::IPV6_EXTHDRS);
 
 /// Every type up to `OVS_KEY_ATTR_MAX`.
 const ALL: AttrSet = (bit(ka::MAX) << 1) - 1;
@@ -237,6 +238,13 @@ const IPV6: Layout = Layout {
         (38, kf::IP_TTL),
         (39, kf::IP_FRAG),
     ],
+};
+
+/// Upstream emits it after every IPv6 attribute, in keys and masks alike.
+const IPV6_EXTHDRS: Layout = Layout {
+    kind: ka::IPV6_EXTHDRS,
+    len: key_len::IPV6_EXTHDRS,
+    fields: &[(0, kf::IPV6_EXTHDRS)],
 };
 
 /// The opcode is a be16 at 8, of which the key keeps the low byte (the high byte must be
@@ -821,6 +829,10 @@ impl<'a> Parser<'a> {
                 copy_in(out, p, layout);
             }
         }
+        // Taken whatever the EtherType, as upstream's `ovs_key_from_nlattrs()` takes it.
+        if let Some(p) = self.take(attrs, ka::IPV6_EXTHDRS) {
+            copy_in(out, p, &IPV6_EXTHDRS);
+        }
         for layout in [&TCP, &TCP_FLAGS, &UDP, &SCTP] {
             if let Some(p) = self.take(attrs, layout.kind) {
                 copy_in(out, p, layout);
@@ -1189,7 +1201,10 @@ impl Emitter<'_> {
         }
         match eth_type {
             ETH_P_IP => self.put_layout(out, &IPV4)?,
-            ETH_P_IPV6 => self.put_layout(out, &IPV6)?,
+            ETH_P_IPV6 => {
+                self.put_layout(out, &IPV6)?;
+                self.put_layout(out, &IPV6_EXTHDRS)?;
+            }
             ETH_P_ARP | ETH_P_RARP => self.put_layout(out, &ARP)?,
             _ => {}
         }

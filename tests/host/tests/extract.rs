@@ -266,3 +266,65 @@ fn truncated_l3_headers_are_flagged() {
     assert!(key_of(&f[..14 + 39]).1.truncated_l3);
     assert!(!key_of(&f).1.truncated_l3);
 }
+
+/// An 8-byte extension header (`hdrlen` 0) whose next header is `next`.
+fn ext8(next: u8) -> [u8; 8] {
+    [next, 0, 0, 0, 0, 0, 0, 0]
+}
+
+fn exthdrs(frame: &[u8]) -> u16 {
+    let (k, _) = key_of(frame);
+    u16::from_ne_bytes([k.get(kf::IPV6_EXTHDRS)[0], k.get(kf::IPV6_EXTHDRS)[1]])
+}
+
+#[test]
+fn ipv6_extension_header_bits_as_upstreams_get_ipv6_ext_hdrs() {
+    use ipv6_exthdr as bit;
+    let chain = |first: u8, hdrs: &[[u8; 8]]| {
+        let mut payload: Vec<u8> = hdrs.concat();
+        payload.extend_from_slice(&tcp(1, 2, 0x02));
+        eth(ETH_P_IPV6, &ipv6(first, &payload))
+    };
+    let tcp_after = ext8(IPPROTO_TCP);
+    // None at all, then the recommended order: hop-by-hop, destination options.
+    assert_eq!(exthdrs(&chain(IPPROTO_TCP, &[])), 0);
+    assert_eq!(
+        exthdrs(&chain(NEXTHDR_HOP, &[ext8(NEXTHDR_DEST), tcp_after])),
+        bit::HOP | bit::DEST
+    );
+    // Hop-by-hop anywhere but first is out of sequence (and not marked present).
+    assert_eq!(
+        exthdrs(&chain(NEXTHDR_DEST, &[ext8(NEXTHDR_HOP), tcp_after])),
+        bit::DEST | bit::UNSEQ
+    );
+    // A second routing header: a repeat, and out of sequence after the first.
+    assert_eq!(
+        exthdrs(&chain(NEXTHDR_ROUTING, &[ext8(NEXTHDR_ROUTING), tcp_after])),
+        bit::ROUTER | bit::UNREP | bit::UNSEQ
+    );
+    // Two destination options headers are expected (around routing); a third repeats.
+    assert_eq!(
+        exthdrs(&chain(
+            NEXTHDR_DEST,
+            &[ext8(NEXTHDR_ROUTING), ext8(NEXTHDR_DEST), tcp_after]
+        )),
+        bit::DEST | bit::ROUTER
+    );
+    assert_eq!(
+        exthdrs(&chain(
+            NEXTHDR_DEST,
+            &[ext8(NEXTHDR_DEST), ext8(NEXTHDR_DEST), tcp_after]
+        )),
+        bit::DEST | bit::UNREP
+    );
+    // "No next header" ends the walk; a fragment header is walked as any other.
+    assert_eq!(exthdrs(&chain(NEXTHDR_NONE, &[])), bit::NONEXT);
+    assert_eq!(exthdrs(&chain(NEXTHDR_FRAGMENT, &[tcp_after])), bit::FRAG);
+    // A chain cut short keeps what was seen, and the key keeps the flow label and the bits
+    // while its addresses are zeroed (upstream's -EINVAL path).
+    let cut = eth(ETH_P_IPV6, &ipv6(NEXTHDR_HOP, &[]));
+    assert_eq!(exthdrs(&cut), bit::HOP);
+    let (k, _) = key_of(&cut);
+    assert_eq!(k.get(kf::IPV6_SRC), [0; 16]);
+    assert_eq!(k.get(kf::IPV6_LABEL), [0, 1, 0x23, 0x45]);
+}

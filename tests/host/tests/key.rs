@@ -5,7 +5,15 @@ use ovs_rs_host::flow::key::{field as kf, mask_key, masked_equal, masked_hash, F
 #[test]
 fn range_spans_the_masks_nonzero_words() {
     let mut m = FlowKey::ZERO;
-    assert_eq!(KeyRange::of_mask(&m), KeyRange { start: 17, end: 17 });
+    // An empty mask covers no word: the range is empty, at the key's end.
+    let words = kf::KEY_LEN / 8;
+    assert_eq!(
+        KeyRange::of_mask(&m),
+        KeyRange {
+            start: words,
+            end: words
+        }
+    );
     m.set_u32(kf::IN_PORT, u32::MAX); // bytes 16..20: word 2
     m.set_be16(kf::TP_DST, 0xffff); // bytes 48..50: word 6
     assert_eq!(KeyRange::of_mask(&m), KeyRange { start: 2, end: 7 });

@@ -881,7 +881,18 @@ fn dumps_follow_upstreams_attribute_order() {
     assert_eq!(find(&stream, ka::ETHERTYPE), Some(&[0x88, 0xa8][..]));
     assert_eq!(kinds(outer), [ka::ETHERTYPE, ka::VLAN, ka::ENCAP]);
     let inner = find(outer, ka::ENCAP).unwrap();
-    assert_eq!(kinds(inner), [ka::ETHERTYPE, ka::IPV6, ka::ICMPV6, ka::ND]);
+    // Upstream's __ovs_nla_put_key() puts IPV6_EXTHDRS after every IPV6 (ovs-dpctl 3.1,
+    // which predates it, prints it as `key32(...)`).
+    assert_eq!(
+        kinds(inner),
+        [
+            ka::ETHERTYPE,
+            ka::IPV6,
+            ka::IPV6_EXTHDRS,
+            ka::ICMPV6,
+            ka::ND
+        ]
+    );
     let nd_payload = find(inner, ka::ND).unwrap();
     assert_eq!(nd_payload[15], 9);
     assert_eq!(&nd_payload[16..22], [0x02, 0, 0, 0, 0, 0x0a]);
@@ -956,7 +967,8 @@ fn types_upstream_refuses_are_refused_before_anything_else() {
 
 #[test]
 fn unsupported_features_are_refused_as_upstream_refuses_unknown_keys() {
-    let payloads: [(u16, Vec<u8>); 10] = [
+    // IPV6_EXTHDRS is supported now: ipv6_exthdrs_is_matched_and_dumped_as_upstream.
+    let payloads: [(u16, Vec<u8>); 9] = [
         (ka::TUNNEL, attr(1, &[0, 0, 0, 0, 0, 0, 0, 1])),
         (ka::MPLS, vec![0, 0, 0x11, 0xff]),
         (ka::CT_STATE, vec![0x20, 0, 0, 0]),
@@ -966,7 +978,6 @@ fn unsupported_features_are_refused_as_upstream_refuses_unknown_keys() {
         (ka::CT_ORIG_TUPLE_IPV4, vec![1; 16]),
         (ka::CT_ORIG_TUPLE_IPV6, vec![1; 40]),
         (ka::NSH, attr(1, &[1; 8])),
-        (ka::IPV6_EXTHDRS, vec![1, 0]),
     ];
     for (kind, payload) in &payloads {
         let key = [ipv4_udp_key(), attr(*kind, payload)].concat();
@@ -1518,4 +1529,49 @@ fn random_streams_never_panic() {
         }
         parse_every_way(&s, &s);
     }
+}
+
+#[test]
+fn ipv6_exthdrs_is_matched_and_dumped_as_upstream() {
+    let key = [
+        u32_attr(ka::IN_PORT, 1),
+        ethernet_attr(),
+        be16_attr(ka::ETHERTYPE, ETH_P_IPV6),
+        ipv6_attr(0, IPPROTO_UDP, 0),
+        attr(ka::IPV6_EXTHDRS, &0x0048u16.to_ne_bytes()),
+        ports_attr(ka::UDP, 1, 2),
+    ]
+    .concat();
+    let mask = [
+        u32_attr(ka::IN_PORT, u32::MAX),
+        attr(ka::ETHERNET, &[0; 12]),
+        be16_attr(ka::ETHERTYPE, 0xffff),
+        attr(ka::IPV6, &[0; 40]),
+        attr(ka::IPV6_EXTHDRS, &0xffffu16.to_ne_bytes()),
+    ]
+    .concat();
+    let m = parse_match(&key, Some(&mask)).unwrap();
+    assert_eq!(m.key.get(kf::IPV6_EXTHDRS), 0x0048u16.to_ne_bytes());
+    assert_eq!(m.mask.get(kf::IPV6_EXTHDRS), [0xff, 0xff]);
+    // Dumped in the key and in the mask, right after IPV6.
+    let dumped = encode_key(&m.key);
+    assert_eq!(
+        find(&dumped, ka::IPV6_EXTHDRS),
+        Some(&0x0048u16.to_ne_bytes()[..])
+    );
+    let dumped_mask = encode_mask(&m.mask, &m.key);
+    assert_eq!(
+        find(&dumped_mask, ka::IPV6_EXTHDRS),
+        Some(&[0xff, 0xff][..])
+    );
+    // A mask without it (ovs-vswitchd 3.1's) leaves the bits wildcarded, and dumps zero.
+    let m = parse_match(&key, Some(&mask[..mask.len() - 8])).unwrap();
+    assert_eq!(m.mask.get(kf::IPV6_EXTHDRS), [0, 0]);
+    let dumped_mask = encode_mask(&m.mask, &m.key);
+    assert_eq!(find(&dumped_mask, ka::IPV6_EXTHDRS), Some(&[0, 0][..]));
+    // Its length is checked as upstream's ovs_key_lens: 2 bytes.
+    let mut bad = key.clone();
+    let at = bad.len() - 8 - 8;
+    bad[at] = 5; // the attribute's nla_len: 4 + 1
+    assert_eq!(rejected(&bad, None).attr, Some(ka::IPV6_EXTHDRS));
 }

@@ -172,6 +172,9 @@ fn router_solicitation() -> OvsFlow {
         ethernet(HOST_A, IPV6_ALL_ROUTERS_MAC),
         be16_attr(ka::ETHERTYPE, ETH_P_IPV6),
         attr(ka::IPV6, &ipv6_key),
+        // Upstream's upcall key has IPV6_EXTHDRS after IPV6; ovs-vswitchd 3.1 hands the key
+        // back verbatim, though it does not know the attribute (its mask has none).
+        attr(ka::IPV6_EXTHDRS, &[0, 0]),
         attr(ka::ICMPV6, &[133, 0]),
     ]
     .concat();
