@@ -2,9 +2,9 @@
 # tests/vm/check.sh OUTDIR [--fast|--full] [PART...]: make check's VM suites, in the boot that
 # runs this (scripts/check boots two at once: a boot costs about 100 s under TCG, udev's
 # coldplug and settle, so each kernel gets one boot that runs its parts in turn). The parts:
-#   sanitizers  tests/vm/run.sh's module and reliability suites (the quick budgets), then one
-#               kmemleak scan: on the debug kernel (KASAN, lockdep, kmemleak), what they are for;
-#   functional  tests/vm/run.sh's datapath and ovsdp suites (TAP on stdout, counted by
+#   sanitizers  tests/vm/run.sh's module suite and the reliability quick budgets R2-R4, then
+#               one kmemleak scan: on the debug kernel (KASAN, lockdep, kmemleak), what they are for;
+#   functional  tests/vm/run.sh's datapath and ovsdp suites and R5 (TAP on stdout, counted by
 #               scripts/check), then stock ovs-vswitchd on openvswitch.ko and on ours
 #               (tests/vm/stock_ovs.sh, TAP), upstream's kselftest on openvswitch_rs.ko
 #               (tests/vm/selftest.sh; logs in build/selftest/, read back by
@@ -58,13 +58,16 @@ if [ "$fast" = --fast ]; then
 fi
 
 case " $parts " in *" sanitizers "*)
-	part "run.sh: module, reliability quick, kmemleak" "${PART_TIMEOUT_RUN:-2400}" - \
-		bash "$here/run.sh" module reliability || rc=1
+	# R2 fuzzer, R3 frames, R4 churn: memory safety and races, what the sanitizers check.
+	part "run.sh: module, reliability quick (R2-R4), kmemleak" "${PART_TIMEOUT_RUN:-2400}" - \
+		env SUITES="genl_fuzz frames churn" bash "$here/run.sh" module reliability || rc=1
 esac
 case " $parts " in *" functional "*) ;; *) exit $rc;; esac
 
-part "run.sh: datapath, ovsdp" "${PART_TIMEOUT_RUN:-1800}" - \
-	bash "$here/run.sh" datapath ovsdp || rc=1
+# R5 (privilege: which commands need CAP_NET_ADMIN, in which namespace) is functional, and
+# moving it here balances the two boots (the debug one is the longer).
+part "run.sh: datapath, ovsdp, reliability quick (R5)" "${PART_TIMEOUT_RUN:-1800}" - \
+	env SUITES=privilege bash "$here/run.sh" datapath ovsdp reliability || rc=1
 
 # Stock ovs-vswitchd on openvswitch.ko, then on ours (issue 13): TAP on stdout.
 part "stock OVS: NORMAL bridge, upstream then ours" "${PART_TIMEOUT_STOCK_OVS:-600}" - \

@@ -108,7 +108,8 @@ scenario() {
 
 # of_step NAME STEP EXPECT PING-ARGS...: replaces the bridge's OpenFlow rules with the ones on
 # stdin, empties the datapath, pings, and appends "STEP ping=ok|failed" to $OVS_TMP.NAME.of and
-# the step's IPv4 and VLAN megaflows (normalised) to $OVS_TMP.NAME.of-flows. EXPECT: ok or failed.
+# the step's IPv4 megaflows, tagged or not (normalised), to $OVS_TMP.NAME.of-flows. EXPECT: ok
+# or failed.
 of_step() {
 	local name=$1 step=$2 expect=$3 got
 	shift 3
@@ -124,7 +125,9 @@ of_step() {
 	[ "$got" = "$expect" ] || fail "$name: $step: ping $got, expected $expect"
 	{
 		echo "== $step"
-		ovs-dpctl dump-flows 2>/dev/null | grep -E 'eth_type\(0x(0800|8100)\)' | normalise_flows
+		# IPv4 only, tagged or not: the new VLAN interface's IPv6 (DAD, router solicitations)
+		# comes at times of its own (seen: its megaflow in one module's run, not the other's).
+		ovs-dpctl dump-flows 2>/dev/null | grep -F 'eth_type(0x0800)' | normalise_flows
 	} >> "$OVS_TMP.$name.of-flows"
 	# The same, whole (ufids, statistics), shown if the comparison fails.
 	{ echo "== $step"; ovs-dpctl dump-flows 2>/dev/null; } >> "$OVS_TMP.$name.of-raw"
