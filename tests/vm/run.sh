@@ -2,8 +2,8 @@
 # tests/vm/run.sh [--fast] [SUITE...]: the in-guest test runner. Runs the chosen VM suites in
 # one boot (default: all of module, datapath, ovsdp, reliability), checks the kernel log, then
 # unloads everything and scans for leaks (where the kernel has kmemleak). Prints TAP.
-# make check splits them by kernel (tests/vm/check.sh): module and reliability on the debug
-# kernel, datapath and ovsdp on the plain one.
+# make check splits them by kernel (tests/vm/check.sh): module and reliability R2-R4 on the
+# debug kernel, datapath, ovsdp and R5 on the plain one (SUITES picks reliability suites).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/module.sh"
