@@ -13,6 +13,7 @@ impl Errno {
     pub const EINVAL: Errno = Errno(22);
     /// A port number out of range, or a packet too long for one netlink attribute.
     pub const EFBIG: Errno = Errno(27);
+    pub const ENOSPC: Errno = Errno(28);
     pub const ERANGE: Errno = Errno(34);
     pub const EOVERFLOW: Errno = Errno(75);
     pub const EMSGSIZE: Errno = Errno(90);
@@ -21,6 +22,7 @@ impl Errno {
     /// An upcall's MRU, length, hash or packet attribute does not fit (upstream's).
     pub const ENOBUFS: Errno = Errno(105);
     pub const ENOTCONN: Errno = Errno(107);
+    pub const EINPROGRESS: Errno = Errno(115);
 }
 
 /// An errno with the extack message that explains it to the user.

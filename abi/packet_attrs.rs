@@ -13,6 +13,7 @@ use super::errno::{Errno, Rejection};
 use super::nla::{policy, AttrWriter, NLA_HDRLEN};
 use super::uapi::packet_attr;
 use crate::actions::action::Action;
+use crate::actions::conntrack::CtAction;
 use crate::actions::validate::put_actions;
 use crate::flow::extract::{Layout, PacketMeta};
 use crate::flow::key::FlowKey;
@@ -182,10 +183,12 @@ impl Execute<'_> {
 pub enum UpcallActions<'a> {
     /// Already in netlink form: copied as they are.
     Encoded(&'a [u8]),
-    /// Validated actions and their arena, dumped as `put_actions()` dumps a flow's.
+    /// Validated actions, their arena and `ct` arguments, dumped as `put_actions()` dumps
+    /// a flow's.
     Typed {
         actions: &'a [Action],
         arena: &'a [u8],
+        cts: &'a [CtAction],
     },
 }
 
@@ -229,7 +232,11 @@ pub fn put_upcall_attrs(out: &mut AttrWriter<'_>, up: &Upcall<'_>) -> Result<(),
         let nest = out.start_nest_noflag(packet_attr::ACTIONS)?;
         let body = match actions {
             UpcallActions::Encoded(stream) => out.put_raw(stream),
-            UpcallActions::Typed { actions, arena } => put_actions(actions, arena, out),
+            UpcallActions::Typed {
+                actions,
+                arena,
+                cts,
+            } => put_actions(actions, arena, cts, out),
         };
         match body {
             Ok(()) => out.end_nest(nest)?,

@@ -347,7 +347,72 @@ pub mod ct_attr {
     pub const FORCE_COMMIT: u16 = 7;
     pub const EVENTMASK: u16 = 8;
     pub const TIMEOUT: u16 = 9;
+    /// `OVS_CT_ATTR_MAX`.
+    pub const MAX: u16 = 9;
 }
+
+/// `enum ovs_nat_attr`: the attributes nested in `OVS_CT_ATTR_NAT`.
+pub mod nat_attr {
+    pub const SRC: u16 = 1;
+    pub const DST: u16 = 2;
+    pub const IP_MIN: u16 = 3;
+    pub const IP_MAX: u16 = 4;
+    pub const PROTO_MIN: u16 = 5;
+    pub const PROTO_MAX: u16 = 6;
+    pub const PERSISTENT: u16 = 7;
+    pub const PROTO_HASH: u16 = 8;
+    pub const PROTO_RANDOM: u16 = 9;
+    /// `OVS_NAT_ATTR_MAX`.
+    pub const MAX: u16 = 9;
+}
+
+/// `OVS_CS_F_*`: the bits of `OVS_KEY_ATTR_CT_STATE`.
+pub mod ct_state {
+    pub const NEW: u32 = 0x01;
+    pub const ESTABLISHED: u32 = 0x02;
+    pub const RELATED: u32 = 0x04;
+    pub const REPLY_DIR: u32 = 0x08;
+    pub const INVALID: u32 = 0x10;
+    pub const TRACKED: u32 = 0x20;
+    pub const SRC_NAT: u32 = 0x40;
+    pub const DST_NAT: u32 = 0x80;
+    /// `OVS_CS_F_NAT_MASK`.
+    pub const NAT_MASK: u32 = SRC_NAT | DST_NAT;
+    /// Upstream's `CT_SUPPORTED_MASK`: every bit above.
+    pub const SUPPORTED: u32 = 0xff;
+}
+
+/// `NF_NAT_RANGE_*` (`include/uapi/linux/netfilter/nf_nat.h`): the flags of a NAT range.
+pub mod nf_nat_range {
+    pub const MAP_IPS: u32 = 1 << 0;
+    pub const PROTO_SPECIFIED: u32 = 1 << 1;
+    pub const PROTO_RANDOM: u32 = 1 << 2;
+    pub const PERSISTENT: u32 = 1 << 3;
+    pub const PROTO_RANDOM_FULLY: u32 = 1 << 4;
+}
+
+/// `include/uapi/linux/netfilter/nf_conntrack_common.h`: what conntrack says of a packet
+/// (`enum ip_conntrack_info`) and of its connection (`enum ip_conntrack_status` bits).
+pub mod nf_ct {
+    pub const IP_CT_ESTABLISHED: u32 = 0;
+    pub const IP_CT_RELATED: u32 = 1;
+    pub const IP_CT_NEW: u32 = 2;
+    pub const IP_CT_IS_REPLY: u32 = 3;
+    pub const IP_CT_ESTABLISHED_REPLY: u32 = IP_CT_ESTABLISHED + IP_CT_IS_REPLY;
+    pub const IP_CT_RELATED_REPLY: u32 = IP_CT_RELATED + IP_CT_IS_REPLY;
+    pub const IP_CT_UNTRACKED: u32 = 7;
+    pub const IPS_EXPECTED: u32 = 1 << 0;
+    pub const IPS_SEEN_REPLY: u32 = 1 << 1;
+    pub const IPS_SRC_NAT: u32 = 1 << 4;
+    pub const IPS_DST_NAT: u32 = 1 << 5;
+}
+
+/// `OVS_CT_LABELS_LEN`: the bytes of `struct ovs_key_ct_labels`.
+pub const CT_LABELS_LEN: usize = 16;
+/// `NF_CT_HELPER_NAME_LEN`: the longest `OVS_CT_ATTR_HELPER`, its NUL included.
+pub const CT_HELPER_NAME_LEN: usize = 16;
+/// `CTNL_TIMEOUT_NAME_MAX`: the longest `OVS_CT_ATTR_TIMEOUT`, its NUL included.
+pub const CT_TIMEOUT_NAME_LEN: usize = 32;
 
 /// `enum ovs_check_pkt_len_attr`: the attributes nested in `OVS_ACTION_ATTR_CHECK_PKT_LEN`.
 pub mod check_pkt_len_attr {

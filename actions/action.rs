@@ -11,8 +11,9 @@
 //! and execution needs neither recursion nor allocation to find one.
 //! Pure: shared with the host crate.
 
+use super::conntrack::CtAction;
 use crate::abi::errno::Errno;
-use crate::abi::uapi::key_attr;
+use crate::abi::uapi::{key_attr, CT_LABELS_LEN};
 
 /// `OVS_COPY_ACTIONS_MAX_DEPTH`: clone and sample bodies may nest this deep; the top-level
 /// list is depth 0, so a body at depth 17 is `EOVERFLOW`.
@@ -54,6 +55,9 @@ pub trait ActionSink {
     /// An action already pushed, for the validator to fill in a body's length once the body
     /// is known.
     fn action_mut(&mut self, at: usize) -> Option<&mut Action>;
+    /// Keeps a `ct` action's arguments (too big for every [`Action`] to carry) and says
+    /// their index, for [`Action::Ct`].
+    fn push_ct(&mut self, ct: CtAction) -> Result<u16, Errno>;
 }
 
 /// `OVS_HASH_ALG_*`.
@@ -283,6 +287,11 @@ pub enum SetKey {
     Ipv6(Masked<Ipv6Key>),
     Tcp(Masked<PortsKey>),
     Udp(Masked<PortsKey>),
+    /// Accepted as upstream accepts it, and, as upstream, a packet reaching it is dropped
+    /// (the `ct` action's `mark` is how a connection's mark is set).
+    CtMark(Masked<u32>),
+    /// As [`SetKey::CtMark`].
+    CtLabels(Masked<[u8; CT_LABELS_LEN]>),
 }
 
 impl SetKey {
@@ -296,13 +305,16 @@ impl SetKey {
             Self::Ipv6(_) => key_attr::IPV6,
             Self::Tcp(_) => key_attr::TCP,
             Self::Udp(_) => key_attr::UDP,
+            Self::CtMark(_) => key_attr::CT_MARK,
+            Self::CtLabels(_) => key_attr::CT_LABELS,
         }
     }
 
     /// The length of a key attribute of type `key_type` that set actions may carry.
     pub fn len_of(key_type: u16) -> Option<usize> {
         match key_type {
-            key_attr::PRIORITY | key_attr::SKB_MARK => Some(4),
+            key_attr::PRIORITY | key_attr::SKB_MARK | key_attr::CT_MARK => Some(4),
+            key_attr::CT_LABELS => Some(CT_LABELS_LEN),
             key_attr::ETHERNET => Some(EthernetKey::LEN),
             key_attr::IPV4 => Some(Ipv4Key::LEN),
             key_attr::IPV6 => Some(Ipv6Key::LEN),
@@ -334,6 +346,8 @@ impl SetKey {
             key_attr::IPV6 => Self::Ipv6(m(Ipv6Key::from_bytes, value, mask)),
             key_attr::TCP => Self::Tcp(m(PortsKey::from_bytes, value, mask)),
             key_attr::UDP => Self::Udp(m(PortsKey::from_bytes, value, mask)),
+            key_attr::CT_MARK => Self::CtMark(m(u32_of, value, mask)),
+            key_attr::CT_LABELS => Self::CtLabels(m(|b| take(b, 0), value, mask)),
             _ => return None,
         })
     }
@@ -348,7 +362,10 @@ impl SetKey {
             }
         }
         match self {
-            Self::Priority(m) | Self::SkbMark(m) => put_parts(out, &[&pick(m, mask).to_ne_bytes()]),
+            Self::Priority(m) | Self::SkbMark(m) | Self::CtMark(m) => {
+                put_parts(out, &[&pick(m, mask).to_ne_bytes()])
+            }
+            Self::CtLabels(m) => put_parts(out, &[&pick(m, mask)]),
             Self::Ethernet(m) => pick(m, mask).write(out),
             Self::Ipv4(m) => pick(m, mask).write(out),
             Self::Ipv6(m) => pick(m, mask).write(out),
@@ -409,6 +426,11 @@ pub enum Action {
     /// `OVS_ACTION_ATTR_CLONE`: run the next `body_len` actions on a copy of the packet.
     /// `exec` is upstream's `OVS_CLONE_ATTR_EXEC`, as for [`Action::Sample`].
     Clone { exec: bool, body_len: u16 },
+    /// `OVS_ACTION_ATTR_CT`: the arguments are the action list's `index`th
+    /// [`CtAction`] (see [`ActionSink::push_ct`]).
+    Ct { index: u16 },
+    /// `OVS_ACTION_ATTR_CT_CLEAR`.
+    CtClear,
     /// `OVS_ACTION_ATTR_DROP`: always last in its list. A non-zero `error` is reported as
     /// `OVS_DROP_EXPLICIT_WITH_ERROR`, zero as `OVS_DROP_EXPLICIT`.
     Drop { error: u32 },

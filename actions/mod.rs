@@ -14,6 +14,8 @@
 #[allow(dead_code, unreachable_pub)]
 pub(crate) mod action;
 #[allow(dead_code, unreachable_pub)]
+pub(crate) mod conntrack;
+#[allow(dead_code, unreachable_pub)]
 pub(crate) mod csum;
 #[allow(dead_code, unreachable_pub)]
 pub(crate) mod rewrite;

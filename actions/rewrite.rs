@@ -135,13 +135,17 @@ pub enum RewriteError {
     /// The frame ends before the end of the header the set writes (upstream's
     /// `skb_ensure_writable()` failing).
     TooShort,
+    /// A set of a conntrack field, which upstream accepts at install and fails on every
+    /// packet (`execute_masked_set_action()`'s `-EINVAL`).
+    ConntrackField,
 }
 
 impl RewriteError {
-    /// The errno upstream returns: `skb_ensure_writable()`'s `-ENOMEM`.
+    /// The errno upstream returns: `skb_ensure_writable()`'s `-ENOMEM`, or `-EINVAL`.
     pub fn errno(self) -> Errno {
         match self {
             Self::TooShort => Errno::ENOMEM,
+            Self::ConntrackField => Errno::EINVAL,
         }
     }
 }
@@ -745,5 +749,6 @@ pub fn apply_set(
         SetKey::Ipv6(m) => set_ipv6(frame, l3, l4, m, flow, csum).map(Applied::Packet),
         SetKey::Tcp(m) => set_tcp(frame, l4, m, flow, csum).map(Applied::Packet),
         SetKey::Udp(m) => set_udp(frame, l4, m, flow, csum).map(Applied::Packet),
+        SetKey::CtMark(_) | SetKey::CtLabels(_) => Err(RewriteError::ConntrackField),
     }
 }

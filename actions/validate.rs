@@ -10,9 +10,9 @@
 //!
 //! The datapath only has Ethernet ports, so the packet's `mac_proto` is always Ethernet:
 //! the checks upstream makes against it (set(ethernet), push/pop_vlan) always pass.
-//! Actions upstream supports but this datapath does not (ct, ct_clear, meter, MPLS, push/pop
-//! eth, NSH, check_pkt_len, dec_ttl, psample, and set of tunnel, MPLS, SCTP or ct fields)
-//! are `EINVAL`, the errno upstream gives an unknown action type.
+//! Actions upstream supports but this datapath does not (meter, MPLS, push/pop eth, NSH,
+//! check_pkt_len, dec_ttl, psample, and set of tunnel, MPLS or SCTP fields) are `EINVAL`,
+//! the errno upstream gives an unknown action type. `ct` is validated in `conntrack.rs`.
 //!
 //! Neither function allocates or recurses: nesting is walked with a fixed stack of
 //! [`MAX_DEPTH`] + 1 frames. Pure: shared with the host crate.
@@ -23,6 +23,7 @@ use super::action::{
     Action, ActionSink, ArenaRef, HashAlg, Ipv6Key, SetForm, SetKey, Userspace, MAX_DEPTH,
     MAX_SET_KEY_LEN, VLAN_CFI_MASK,
 };
+use super::conntrack::{parse_ct, put_ct, CtAction};
 use crate::abi::errno::{Errno, Rejection};
 use crate::abi::nla::{nla_align, Attr, AttrWriter, Attrs, Nest, NLA_HDRLEN, NLA_TYPE_MASK};
 use crate::abi::uapi::{action_attr, key_attr, sample_attr, userspace_attr, DP_MAX_PORTS};
@@ -261,6 +262,12 @@ fn one_action<'a, S: ActionSink>(
             Ok(Step::Enter(p, at))
         }
         action_attr::SAMPLE => sample(p, last, sink),
+        action_attr::CT => {
+            let ct = parse_ct(p, key).map_err(|(errno, msg)| Fault(errno, msg))?;
+            let index = sink.push_ct(ct).map_err(oom)?;
+            push(sink, Action::Ct { index })
+        }
+        action_attr::CT_CLEAR => push(sink, Action::CtClear),
         action_attr::UNSPEC => Err(inval(c"Unknown action type")),
         _ => Err(inval(c"Action type not supported by this datapath")),
     }
@@ -397,11 +404,9 @@ fn set<'a, S: ActionSink>(
     }
     let Some(want) = SetKey::len_of(key_type) else {
         return Err(match key_type {
-            key_attr::TUNNEL
-            | key_attr::MPLS
-            | key_attr::SCTP
-            | key_attr::CT_MARK
-            | key_attr::CT_LABELS => inval(c"Set of this key type not supported by this datapath"),
+            key_attr::TUNNEL | key_attr::MPLS | key_attr::SCTP => {
+                inval(c"Set of this key type not supported by this datapath")
+            }
             _ => inval(c"Key type cannot be set"),
         });
     };
@@ -427,7 +432,11 @@ fn set<'a, S: ActionSink>(
     let ip_proto = key.u8_at(field::IP_PROTO);
     let is_ip = eth_type == ETH_P_IP || eth_type == ETH_P_IPV6;
     match &mut set_key {
-        SetKey::Priority(_) | SetKey::SkbMark(_) | SetKey::Ethernet(_) => {}
+        SetKey::Priority(_)
+        | SetKey::SkbMark(_)
+        | SetKey::Ethernet(_)
+        | SetKey::CtMark(_)
+        | SetKey::CtLabels(_) => {}
         SetKey::Ipv4(m) => {
             if eth_type != ETH_P_IP {
                 return Err(inval(c"Set IPv4 needs a flow matching IPv4"));
@@ -532,6 +541,7 @@ struct Open {
 pub fn put_actions(
     actions: &[Action],
     arena: &[u8],
+    cts: &[CtAction],
     out: &mut AttrWriter<'_>,
 ) -> Result<(), Errno> {
     let mut open: [Option<Open>; MAX_DEPTH] = core::array::from_fn(|_| None);
@@ -584,6 +594,11 @@ pub fn put_actions(
             }
             Action::Trunc { max_len } => out.put_u32(action_attr::TRUNC, max_len)?,
             Action::Drop { error } => out.put_u32(action_attr::DROP, error)?,
+            Action::Ct { index } => {
+                let ct = cts.get(usize::from(index)).ok_or(Errno::EINVAL)?;
+                put_ct(ct, out)?;
+            }
+            Action::CtClear => out.put(action_attr::CT_CLEAR, &[])?,
             Action::Clone { body_len, .. } | Action::Sample { body_len, .. } => {
                 let end = i + usize::from(body_len);
                 let parent_end = match depth {

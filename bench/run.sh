@@ -122,7 +122,7 @@ measure_pps() {
 # ---------------------------------------------------------------- contenders
 load() { # contender
 	case $1 in
-	ours) insmod "$KO" ;;
+	ours) modprobe -q nf_nat && insmod "$KO" ;;
 	upstream) modprobe openvswitch ;;
 	bridge) modprobe bridge ;;
 	null) modprobe sch_ingress && modprobe act_mirred && modprobe cls_matchall ;;

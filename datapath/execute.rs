@@ -13,11 +13,12 @@ use crate::abi::dp_attrs::userspace_action_portid;
 use crate::abi::packet_attrs::UpcallActions;
 use crate::actions::action::{Action, SetKey};
 use crate::actions::rewrite::{apply_set, Applied, Csum, CsumMode, SkbMeta as RewriteMeta};
+use crate::datapath::conntrack::{self, Outcome};
 use crate::datapath::flow_table::FlowActions;
 use crate::datapath::upcall::{self, Dest, Kind};
 use crate::datapath::Datapath;
 use crate::flow::extract::{extract, Layout, PacketMeta};
-use crate::flow::key::{field as kf, FlowKey};
+use crate::flow::key::{field as kf, CtKey, FlowKey};
 use crate::net::skb::{random_u32, SkBuff};
 use crate::net::sync::RcuReadGuard;
 
@@ -102,6 +103,7 @@ impl Exec<'_> {
                     let actions = u.include_actions.then_some(UpcallActions::Typed {
                         actions: &self.actions.list,
                         arena: &self.actions.arena,
+                        cts: &self.actions.cts,
                     });
                     // Under per-CPU dispatch the action's pid is a placeholder.
                     let features = self.dp.user_features.load(Ordering::Relaxed);
@@ -175,6 +177,15 @@ impl Exec<'_> {
                         self.run_body(&mut skb, key, body, last);
                     }
                 }
+                Action::Ct { index } => {
+                    if !self.conntrack(&mut skb, key, index) {
+                        return;
+                    }
+                }
+                Action::CtClear => {
+                    packet.ct_clear();
+                    key.set_ct(&CtKey::default());
+                }
                 Action::Drop { .. } => return,
             }
             i = next;
@@ -201,6 +212,55 @@ impl Exec<'_> {
         (self.key_valid, self.layout, self.cutlen) = saved;
     }
 
+    /// The `ct` action (upstream's `ovs_ct_execute()` from `do_execute_actions()`): false
+    /// once the packet is gone, dropped or kept by conntrack.
+    fn conntrack(&mut self, skb: &mut Option<SkBuff>, key: &mut FlowKey, index: u16) -> bool {
+        let Some(packet) = skb.as_mut() else {
+            return false;
+        };
+        let Some((ct, tmpl)) = self.actions.ct(index) else {
+            return false;
+        };
+        if !self.key_valid || self.layout.is_none() {
+            // The headers moved since the key was extracted (`ovs_flow_key_update()`), or
+            // where they are is not known: extract the key again, keeping its metadata.
+            let pm = self.packet_meta(packet, key);
+            let mut fresh = FlowKey::ZERO;
+            self.layout = Some(extract(packet.headers(REWRITE_MAX), &pm, &mut fresh));
+            if !self.key_valid {
+                *key = fresh;
+                self.key_valid = true;
+            }
+        }
+        let Some(l3) = self.layout.map(|l| l.l3) else {
+            return false;
+        };
+        match conntrack::execute(self.dp.net, packet, key, l3, ct, tmpl) {
+            Ok(Outcome::Continue) => true,
+            Ok(Outcome::Stolen) => {
+                if let Some(p) = skb.take() {
+                    p.forget_stolen();
+                }
+                false
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The metadata a key is extracted again with: the key's own.
+    fn packet_meta(&self, skb: &SkBuff, key: &FlowKey) -> PacketMeta {
+        let meta = skb.meta();
+        PacketMeta {
+            in_port: key.u32_at(kf::IN_PORT),
+            priority: meta.priority,
+            skb_mark: meta.mark,
+            recirc_id: key.u32_at(kf::RECIRC_ID),
+            dp_hash: key.u32_at(kf::DP_HASH),
+            vlan_accel: meta.vlan_present.then_some((meta.vlan_tpid, meta.vlan_tci)),
+            ct: key.ct(),
+        }
+    }
+
     fn output(&mut self, port: u32, mut skb: SkBuff) {
         if let Some(len) = self.cutlen.take() {
             if skb.trim(len.max(crate::flow::extract::ETH_HLEN)).is_err() {
@@ -220,15 +280,7 @@ impl Exec<'_> {
         let mut new_key = *key;
         let mut layout = self.layout;
         if !self.key_valid {
-            let meta = skb.meta();
-            let pm = PacketMeta {
-                in_port: key.u32_at(kf::IN_PORT),
-                priority: meta.priority,
-                skb_mark: meta.mark,
-                recirc_id: 0,
-                dp_hash: key.u32_at(kf::DP_HASH),
-                vlan_accel: meta.vlan_present.then_some((meta.vlan_tpid, meta.vlan_tci)),
-            };
+            let pm = self.packet_meta(&skb, key);
             layout = Some(extract(skb.headers(REWRITE_MAX), &pm, &mut new_key));
         }
         new_key.set_u32(kf::RECIRC_ID, id);
@@ -280,7 +332,10 @@ impl Exec<'_> {
                 if effects.clear_hash {
                     skb.clear_hash();
                 }
-                // `effects.ct_clear`: no conntrack support yet, so nothing to drop.
+                if effects.ct_clear {
+                    // Upstream's `ovs_ct_clear(skb, NULL)`: the key keeps its fields.
+                    skb.ct_clear();
+                }
             }
         }
         Ok(())

@@ -21,7 +21,11 @@ use kernel::sync::Arc;
 use crate::abi::errno::Errno;
 use crate::abi::flow_attrs::Ufid;
 use crate::actions::action::{Action, ActionSink, ArenaRef};
+use crate::actions::conntrack::CtAction;
+use crate::datapath::conntrack;
 use crate::flow::key::{mask_key, masked_equal, masked_hash, FlowKey, KeyRange};
+use crate::net::conntrack::CtTemplate;
+use crate::net::netdev::NetNs;
 use crate::net::sync::{
     rcu_read_lock, OvsCell, OvsLock, PerCpuArray, RcuBox, RcuList, RcuPtr, RcuReader,
 };
@@ -50,6 +54,29 @@ pub(crate) struct Mask {
 pub(crate) struct FlowActions {
     pub(crate) list: KVec<Action>,
     pub(crate) arena: KVec<u8>,
+    /// The `ct` actions' arguments, by [`Action::Ct`]'s index.
+    pub(crate) cts: KVec<CtAction>,
+    /// Their conntrack templates, by the same index: built by [`FlowActions::prepare`]
+    /// after validation, before the list is used.
+    pub(crate) ct_templates: KVec<CtTemplate>,
+}
+
+impl FlowActions {
+    /// Builds what the validated list needs of the kernel: a conntrack template for each
+    /// `ct` action (upstream's `ovs_ct_copy_action()` after its checks). May sleep.
+    pub(crate) fn prepare(&mut self, net: NetNs) -> kernel::error::Result {
+        for ct in self.cts.iter() {
+            let t = conntrack::template(net, ct)?;
+            self.ct_templates.push(t, GFP_KERNEL)?;
+        }
+        Ok(())
+    }
+
+    /// The `index`th `ct` action and its template.
+    pub(crate) fn ct(&self, index: u16) -> Option<(&CtAction, &CtTemplate)> {
+        let i = usize::from(index);
+        Some((self.cts.get(i)?, self.ct_templates.get(i)?))
+    }
 }
 
 impl ActionSink for FlowActions {
@@ -72,6 +99,12 @@ impl ActionSink for FlowActions {
 
     fn action_mut(&mut self, at: usize) -> Option<&mut Action> {
         self.list.get_mut(at)
+    }
+
+    fn push_ct(&mut self, ct: CtAction) -> Result<u16, Errno> {
+        let index = u16::try_from(self.cts.len()).map_err(|_| Errno::ENOMEM)?;
+        self.cts.push(ct, GFP_KERNEL).map_err(|_| Errno::ENOMEM)?;
+        Ok(index)
     }
 }
 

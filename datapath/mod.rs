@@ -16,6 +16,7 @@
 // `unsafe` lives only in `sys/` and `net/`.
 #![forbid(unsafe_code)]
 
+pub(crate) mod conntrack;
 pub(crate) mod execute;
 pub(crate) mod flow_table;
 pub(crate) mod upcall;
@@ -32,6 +33,7 @@ use crate::abi::uapi::DP_MAX_PORTS;
 use crate::datapath::flow_table::FlowTable;
 use crate::flow::extract::{extract, Layout, PacketMeta};
 use crate::flow::key::{field as kf, FlowKey};
+use crate::net::conntrack::CtLabels;
 use crate::net::genl::log_ratelimited;
 use crate::net::netdev::{self, NetDevice, NetNs};
 use crate::net::skb::{this_cpu, SkBuff};
@@ -78,6 +80,10 @@ pub(crate) struct Datapath {
     pub(crate) per_cpu_pids: RcuPtr<KVec<u32>>,
     /// The local port's ifindex: the datapath's `dp_ifindex`.
     ifindex: AtomicI32,
+    /// The 128 conntrack label bits the `ct` action and `ct_label` matches use in `net`
+    /// (upstream takes them per namespace, `ovs_ct_init()`); given back by [`destroy`],
+    /// while the namespace is live.
+    ct_labels: OvsCell<Option<CtLabels>>,
 }
 
 /// Every datapath of every namespace.
@@ -160,11 +166,13 @@ impl Datapath {
             recirc_id: 0,
             dp_hash: 0,
             vlan_accel: meta.vlan_present.then_some((meta.vlan_tpid, meta.vlan_tci)),
+            ct: Default::default(),
         };
         let mut key = FlowKey::ZERO;
         // A packet cut short inside its IP header is keyed with zero IP fields and goes on
         // to the lookup (or a miss upcall), as upstream's key_extract() does.
         let layout = extract(skb.headers(HEADERS_MAX), &pm, &mut key);
+        conntrack::fill_key(&skb, &mut key);
         self.process(port.port_no, skb, &mut key, Some(layout), 0, 0);
     }
 
@@ -320,6 +328,7 @@ pub(crate) fn create(new: NewDatapath<'_>, lock: &mut OvsLock) -> Result<Arc<Dat
             user_features: AtomicU32::new(new.user_features),
             per_cpu_pids: RcuPtr::null(),
             ifindex: AtomicI32::new(0),
+            ct_labels: OvsCell::new(Some(CtLabels::get(new.net)?)),
         },
         GFP_KERNEL,
     )?;
@@ -372,6 +381,7 @@ pub(crate) fn destroy(dp: &Arc<Datapath>, lock: &mut OvsLock) {
     }
     // Flows go with the datapath's last reference; flushing now frees them sooner.
     let _ = dp.flows.flush(lock);
+    drop(dp.ct_labels.get_mut(lock).take());
 }
 
 /// Destroys every datapath of `net` (namespace exit), or all (`None`, module exit).

@@ -9,7 +9,7 @@
 //!
 //! Pure: `&[u8]` in, the caller's key out, no allocation (it runs per packet).
 
-use super::key::{field as kf, frag, FlowKey, VLAN_TAG_PRESENT};
+use super::key::{field as kf, frag, CtKey, FlowKey, VLAN_TAG_PRESENT};
 
 pub const ETH_P_IP: u16 = 0x0800;
 pub const ETH_P_ARP: u16 = 0x0806;
@@ -54,6 +54,9 @@ pub struct PacketMeta {
     /// A VLAN tag the NIC or stack already took out of the frame (`skb->vlan_tci`), as
     /// (TPID, TCI) in host order.
     pub vlan_accel: Option<(u16, u16)>,
+    /// The conntrack fields the key starts with (upstream's `ovs_ct_fill_key()`, or what
+    /// userspace gave with a packet to execute).
+    pub ct: CtKey,
 }
 
 /// Where the headers are, for actions that rewrite them.
@@ -94,6 +97,7 @@ pub fn extract(frame: &[u8], meta: &PacketMeta, key: &mut FlowKey) -> Layout {
     key.set_u32(kf::SKB_MARK, meta.skb_mark);
     key.set_u32(kf::RECIRC_ID, meta.recirc_id);
     key.set_u32(kf::DP_HASH, meta.dp_hash);
+    key.set_ct(&meta.ct);
 
     let p = Bytes(frame);
     let mut layout = Layout::default();

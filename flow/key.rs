@@ -63,9 +63,27 @@ pub mod field {
     /// The IPv6 extension headers seen (`OFPIEH12_*` bits), a `u16` in host order as
     /// `OVS_KEY_ATTR_IPV6_EXTHDRS` carries it (upstream's `ipv6.exthdrs`).
     pub const IPV6_EXTHDRS: Field = f(136, 2);
+    // Conntrack (upstream's `ct_state`, `ct_zone`, `ct_orig_proto` and `struct ct`), set by
+    // the `ct` action and by packets that arrive tracked. Host order, except the tuple.
+    /// `OVS_CS_F_*` bits (upstream keeps them in a `u8`, the attribute is a `u32`).
+    pub const CT_STATE: Field = f(144, 1);
+    /// The original direction's IP protocol; 0 when the key has no original tuple.
+    pub const CT_ORIG_PROTO: Field = f(145, 1);
+    pub const CT_ZONE: Field = f(146, 2);
+    pub const CT_MARK: Field = f(148, 4);
+    /// The original direction's ports (ICMP: type and code), network order.
+    pub const CT_ORIG_TP_SRC: Field = f(152, 2);
+    pub const CT_ORIG_TP_DST: Field = f(154, 2);
+    /// `struct ovs_key_ct_labels`, as the attribute carries it.
+    pub const CT_LABELS: Field = f(160, 16);
+    /// The original direction's addresses: IPv4 in the first 4 bytes, or IPv6.
+    pub const CT_ORIG_SRC: Field = f(176, 16);
+    pub const CT_ORIG_DST: Field = f(192, 16);
+    pub const CT_ORIG_IPV4_SRC: Field = f(176, 4);
+    pub const CT_ORIG_IPV4_DST: Field = f(192, 4);
 
     /// The key's length: the end of the last field, rounded up to whole words.
-    pub const KEY_LEN: usize = 144;
+    pub const KEY_LEN: usize = 208;
 }
 
 use field::{Field, KEY_LEN};
@@ -75,6 +93,58 @@ pub mod frag {
     pub const NONE: u8 = 0;
     pub const FIRST: u8 = 1;
     pub const LATER: u8 = 2;
+}
+
+/// A key's conntrack fields, as a packet's metadata carries them: from the `ct` action,
+/// from a packet that arrives tracked, or from the key userspace executes a packet with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CtKey {
+    /// `OVS_CS_F_*`.
+    pub state: u8,
+    pub zone: u16,
+    pub mark: u32,
+    pub labels: [u8; 16],
+    /// The original direction's tuple: protocol 0 means none. Addresses (IPv4 in the first
+    /// 4 bytes) and ports in network order.
+    pub orig_proto: u8,
+    pub orig_src: [u8; 16],
+    pub orig_dst: [u8; 16],
+    pub orig_tp_src: [u8; 2],
+    pub orig_tp_dst: [u8; 2],
+}
+
+impl FlowKey {
+    /// The key's conntrack fields.
+    pub fn ct(&self) -> CtKey {
+        let mut ct = CtKey {
+            state: self.u8_at(field::CT_STATE),
+            zone: self.u16_at(field::CT_ZONE),
+            mark: self.u32_at(field::CT_MARK),
+            orig_proto: self.u8_at(field::CT_ORIG_PROTO),
+            ..CtKey::default()
+        };
+        ct.labels.copy_from_slice(self.get(field::CT_LABELS));
+        ct.orig_src.copy_from_slice(self.get(field::CT_ORIG_SRC));
+        ct.orig_dst.copy_from_slice(self.get(field::CT_ORIG_DST));
+        ct.orig_tp_src
+            .copy_from_slice(self.get(field::CT_ORIG_TP_SRC));
+        ct.orig_tp_dst
+            .copy_from_slice(self.get(field::CT_ORIG_TP_DST));
+        ct
+    }
+
+    /// Writes every conntrack field.
+    pub fn set_ct(&mut self, ct: &CtKey) {
+        self.set_u8(field::CT_STATE, ct.state);
+        self.set_u16(field::CT_ZONE, ct.zone);
+        self.set_u32(field::CT_MARK, ct.mark);
+        self.set(field::CT_LABELS, &ct.labels);
+        self.set_u8(field::CT_ORIG_PROTO, ct.orig_proto);
+        self.set(field::CT_ORIG_SRC, &ct.orig_src);
+        self.set(field::CT_ORIG_DST, &ct.orig_dst);
+        self.set(field::CT_ORIG_TP_SRC, &ct.orig_tp_src);
+        self.set(field::CT_ORIG_TP_DST, &ct.orig_tp_dst);
+    }
 }
 
 /// `VLAN_CFI_MASK`: set in a key's TCI when a VLAN tag is present (upstream's convention).
@@ -142,6 +212,15 @@ impl FlowKey {
     }
 
     pub fn set_u32(&mut self, f: Field, v: u32) {
+        self.set(f, &v.to_ne_bytes());
+    }
+
+    /// A metadata `u16`, host order.
+    pub fn u16_at(&self, f: Field) -> u16 {
+        u16::from_ne_bytes([self.bytes[f.off], self.bytes[f.off + 1]])
+    }
+
+    pub fn set_u16(&mut self, f: Field, v: u16) {
         self.set(f, &v.to_ne_bytes());
     }
 

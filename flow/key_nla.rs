@@ -9,13 +9,14 @@
 //! For every attribute our key holds, the rules, errnos and messages are upstream's (the
 //! messages without their printf arguments, as extack keeps only a static pointer).
 //!
-//! Attributes of features this datapath lacks (tunnels, MPLS, conntrack, NSH, IPv6 extension
-//! headers) and layer-3 flows (an EtherType without an Ethernet header) are refused with
-//! `EINVAL`: that is what upstream itself returns for a key attribute it does not take ("Key
-//! type %d is not supported", "Unknown key attributes"), and OVS userspace probes datapath
-//! features by installing a flow that uses them, taking any error as "unsupported". For the
-//! same reason dumps leave out what upstream emits for those features (zero conntrack
-//! fields, a mask's tunnel nest, IPv6 extension headers): whatever we emit parses back.
+//! Attributes of features this datapath lacks (tunnels, MPLS, NSH) and layer-3 flows (an
+//! EtherType without an Ethernet header) are refused with `EINVAL`: that is what upstream
+//! itself returns for a key attribute it does not take ("Key type %d is not supported",
+//! "Unknown key attributes"), and OVS userspace probes datapath features by installing a
+//! flow that uses them, taking any error as "unsupported". For the same reason dumps leave
+//! out what upstream emits for those features (a mask's tunnel nest): whatever we emit
+//! parses back. The conntrack fields are upstream's, and emitted in every key as upstream
+//! emits them.
 //!
 //! One exception: a mask's tunnel nest is taken, as ovs-vswitchd puts one (a tunnel TTL of
 //! 0 at least) in the mask of every megaflow it installs, tunnel or not. It is checked as
@@ -37,6 +38,7 @@ use super::key::field::{self as kf, Field};
 use super::key::{frag, mask_key, FlowKey, KeyRange, VLAN_TAG_PRESENT};
 use crate::abi::errno::{Errno, Rejection};
 use crate::abi::nla::{nla_align, AttrWriter, Attrs, NLA_HDRLEN};
+use crate::abi::uapi::ct_state;
 use crate::abi::uapi::key_attr as ka;
 use crate::abi::uapi::tunnel_key_attr as tk;
 use crate::abi::uapi::vxlan_ext_attr as vx;
@@ -161,7 +163,13 @@ pub const SUPPORTED: AttrSet = bit(ka::ENCAP)
     | bit(ka::TCP_FLAGS)
     | bit(ka::DP_HASH)
     | bit(ka::RECIRC_ID)
-    | bit(ka::IPV6_EXTHDRS);
+    | bit(ka::IPV6_EXTHDRS)
+    | bit(ka::CT_STATE)
+    | bit(ka::CT_ZONE)
+    | bit(ka::CT_MARK)
+    | bit(ka::CT_LABELS)
+    | bit(ka::CT_ORIG_TUPLE_IPV4)
+    | bit(ka::CT_ORIG_TUPLE_IPV6);
 
 /// Every type up to `OVS_KEY_ATTR_MAX`.
 const ALL: AttrSet = (bit(ka::MAX) << 1) - 1;
@@ -177,13 +185,7 @@ const TAKEN_IN_MASK: AttrSet = bit(ka::TUNNEL);
 
 /// The metadata upstream takes from a packet's key that we cannot honour. The packet's
 /// other attributes are not read (the packet's bytes are), so they need no support.
-const REFUSED_IN_PACKET_META: AttrSet = bit(ka::TUNNEL)
-    | bit(ka::CT_STATE)
-    | bit(ka::CT_ZONE)
-    | bit(ka::CT_MARK)
-    | bit(ka::CT_LABELS)
-    | bit(ka::CT_ORIG_TUPLE_IPV4)
-    | bit(ka::CT_ORIG_TUPLE_IPV6);
+const REFUSED_IN_PACKET_META: AttrSet = bit(ka::TUNNEL);
 
 const fn reject(msg: &'static CStr, kind: u16) -> Rejection {
     Rejection::new(Errno::EINVAL, msg, Some(kind))
@@ -285,6 +287,38 @@ const ND: Layout = Layout {
     fields: &[(0, kf::ND_TARGET), (16, kf::ND_SLL), (22, kf::ND_TLL)],
 };
 
+const CT_LABELS: Layout = Layout {
+    kind: ka::CT_LABELS,
+    len: key_len::CT_LABELS,
+    fields: &[(0, kf::CT_LABELS)],
+};
+
+/// `struct ovs_key_ct_tuple_ipv4`; bytes 13 to 15 are its padding.
+const CT_TUPLE_IPV4: Layout = Layout {
+    kind: ka::CT_ORIG_TUPLE_IPV4,
+    len: key_len::CT_TUPLE_IPV4,
+    fields: &[
+        (0, kf::CT_ORIG_IPV4_SRC),
+        (4, kf::CT_ORIG_IPV4_DST),
+        (8, kf::CT_ORIG_TP_SRC),
+        (10, kf::CT_ORIG_TP_DST),
+        (12, kf::CT_ORIG_PROTO),
+    ],
+};
+
+/// `struct ovs_key_ct_tuple_ipv6`; bytes 37 to 39 are its padding.
+const CT_TUPLE_IPV6: Layout = Layout {
+    kind: ka::CT_ORIG_TUPLE_IPV6,
+    len: key_len::CT_TUPLE_IPV6,
+    fields: &[
+        (0, kf::CT_ORIG_SRC),
+        (16, kf::CT_ORIG_DST),
+        (32, kf::CT_ORIG_TP_SRC),
+        (34, kf::CT_ORIG_TP_DST),
+        (36, kf::CT_ORIG_PROTO),
+    ],
+};
+
 /// The longest payload any layout describes.
 const MAX_PAYLOAD: usize = key_len::IPV6;
 /// The longest key field.
@@ -327,6 +361,11 @@ impl<'a> Payload<'a> {
 
     fn be16(&self) -> u16 {
         u16::from_be_bytes(self.array(0))
+    }
+
+    /// A metadata `u16`, host order as netlink carries it.
+    fn u16(&self) -> u16 {
+        u16::from_ne_bytes(self.array(0))
     }
 
     /// A metadata `u32`, host order as netlink carries it.
@@ -492,6 +531,7 @@ pub fn parse_packet_meta(key_attrs: &[u8]) -> Result<PacketMeta, Rejection> {
         recirc_id: key.u32_at(kf::RECIRC_ID),
         dp_hash: key.u32_at(kf::DP_HASH),
         vlan_accel: None,
+        ct: key.ct(),
     })
 }
 
@@ -748,6 +788,7 @@ impl<'a> Parser<'a> {
         if let Some(p) = self.take(attrs, ka::SKB_MARK) {
             out.set_u32(kf::SKB_MARK, p.u32());
         }
+        conntrack(self, out, attrs)?;
         // Only a mask gets this far with a tunnel nest; it sets nothing in our key.
         if let Some(p) = self.take(attrs, ka::TUNNEL) {
             check_tunnel_mask(p)?;
@@ -853,6 +894,32 @@ impl<'a> Parser<'a> {
 }
 
 /// The checks `__parse_flow_nlattrs()` makes of each attribute, in its order.
+/// The conntrack part of `metadata_from_nlattrs()`, the same for a key and its mask: a
+/// mask's `ct_state` must name supported bits too.
+fn conntrack(parser: &Parser<'_>, out: &mut FlowKey, attrs: &mut AttrSet) -> Result<(), Rejection> {
+    if let Some(p) = parser.take(attrs, ka::CT_STATE) {
+        // An exact mask has only the supported bits (upstream's `nlattr_set()`).
+        let state = if p.ones { ct_state::SUPPORTED } else { p.u32() };
+        if state & !ct_state::SUPPORTED != 0 {
+            return Err(reject(c"ct_state flags unsupported", ka::CT_STATE));
+        }
+        // Only the low byte can be set, as upstream's u8 field.
+        out.set_u8(kf::CT_STATE, u8::try_from(state).unwrap_or(0));
+    }
+    if let Some(p) = parser.take(attrs, ka::CT_ZONE) {
+        out.set_u16(kf::CT_ZONE, p.u16());
+    }
+    if let Some(p) = parser.take(attrs, ka::CT_MARK) {
+        out.set_u32(kf::CT_MARK, p.u32());
+    }
+    for layout in [&CT_LABELS, &CT_TUPLE_IPV4, &CT_TUPLE_IPV6] {
+        if let Some(p) = parser.take(attrs, layout.kind) {
+            copy_in(out, p, layout);
+        }
+    }
+    Ok(())
+}
+
 fn check_attr(kind: u16, len: usize, seen: AttrSet) -> Result<(), Rejection> {
     let Some(rule) = KEY_ATTR_LENS.get(usize::from(kind)) else {
         return Err(reject(c"Key type out of range", kind));
@@ -1046,10 +1113,16 @@ impl Prerequisites {
             ETH_P_MPLS_UC | ETH_P_MPLS_MC => p.require(bit(ka::MPLS), exact_type),
             ETH_P_IP => {
                 p.require(bit(ka::IPV4), exact_type);
+                if exact_type {
+                    p.allowed |= bit(ka::CT_ORIG_TUPLE_IPV4);
+                }
                 p.transport(key, mask, false);
             }
             ETH_P_IPV6 => {
                 p.require(bit(ka::IPV6), exact_type);
+                if exact_type {
+                    p.allowed |= bit(ka::CT_ORIG_TUPLE_IPV6);
+                }
                 p.transport(key, mask, true);
             }
             ETH_P_NSH => p.require(bit(ka::NSH), exact_type),
@@ -1075,6 +1148,9 @@ impl Prerequisites {
         if has(l4, ka::ICMPV6) && is_neighbour_discovery(key) {
             // Upstream compares the be16 type field with htons(0xff).
             let exact_type = mask.is_some_and(|m| m.be16(kf::TP_SRC) == 0x00ff);
+            // Upstream's original tuple shares the ND fields' space in its key, so a
+            // mask may not have both.
+            self.allowed &= !bit(ka::CT_ORIG_TUPLE_IPV6);
             self.require(bit(ka::ND), exact_type);
         }
     }
@@ -1136,8 +1212,26 @@ impl Emitter<'_> {
         }
         self.put_in_port(out)?;
         out.put_u32(ka::SKB_MARK, self.values.u32_at(kf::SKB_MARK))?;
+        self.put_conntrack(out)?;
         self.put_layout(out, &ETHERNET)?;
         self.put_tag(out, Tag::Outer)
+    }
+
+    /// `ovs_ct_put_key()`: every conntrack field, and the original tuple when the key has
+    /// one (its protocol is not 0) of the key's own IP version.
+    fn put_conntrack(&self, out: &mut AttrWriter<'_>) -> Result<(), Errno> {
+        out.put_u32(ka::CT_STATE, u32::from(self.values.u8_at(kf::CT_STATE)))?;
+        out.put(ka::CT_ZONE, &self.values.u16_at(kf::CT_ZONE).to_ne_bytes())?;
+        out.put_u32(ka::CT_MARK, self.values.u32_at(kf::CT_MARK))?;
+        self.put_layout(out, &CT_LABELS)?;
+        if self.shape.u8_at(kf::CT_ORIG_PROTO) == 0 {
+            return Ok(());
+        }
+        match self.shape.be16(kf::ETH_TYPE) {
+            ETH_P_IP => self.put_layout(out, &CT_TUPLE_IPV4),
+            ETH_P_IPV6 => self.put_layout(out, &CT_TUPLE_IPV6),
+            _ => Ok(()),
+        }
     }
 
     /// Upstream's port field is 16 bits; a mask's attribute sets the upper half.

@@ -9,6 +9,8 @@
 
 // Pure modules: `pub` items for the host crate; some helpers only the host tests call.
 #[allow(dead_code, unreachable_pub)]
+pub(crate) mod conntrack;
+#[allow(dead_code, unreachable_pub)]
 pub(crate) mod extract;
 #[allow(dead_code, unreachable_pub)]
 pub(crate) mod key;

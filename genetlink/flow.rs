@@ -77,9 +77,12 @@ pub(super) static FAMILY: FamilySpec = FamilySpec {
     handle: &HANDLE,
 };
 
-/// Room for a flow reply: keys and mask (~600 bytes each at most) and the actions.
+/// Room for the dump of one `ct` action: every attribute with an IPv6 NAT range is 204 bytes.
+const CT_DUMP_MAX: usize = 256;
+
+/// Room for a flow reply: keys and mask (~700 bytes each at most) and the actions.
 fn reply_size(actions: &FlowActions) -> usize {
-    2048 + actions.arena.len() * 2 + actions.list.len() * 64
+    2048 + actions.arena.len() * 2 + actions.list.len() * 64 + actions.cts.len() * CT_DUMP_MAX
 }
 
 /// `ovs_flow_cmd_fill_info()`'s attributes.
@@ -119,7 +122,7 @@ fn fill(
     if should_fill_actions(ufid_flags) {
         if let Some(a) = flow.actions.get(r) {
             let nest = w.start_nest_noflag(flow_attr::ACTIONS)?;
-            put_actions(&a.list, &a.arena, w)?;
+            put_actions(&a.list, &a.arena, &a.cts, w)?;
             w.end_nest(nest)?;
         }
     }
@@ -176,8 +179,10 @@ fn log_if_asked(attrs: &FlowAttrs<'_>, msg: &CStr) {
     }
 }
 
-/// Validates `actions` against `masked_key` into a fresh list.
+/// Validates `actions` against `masked_key` into a fresh list, with what it needs of the
+/// kernel (conntrack templates in `net`). May sleep; takes no lock.
 fn build_actions(
+    req: &Request<'_>,
     attrs: &FlowAttrs<'_>,
     raw: &[u8],
     masked_key: &FlowKey,
@@ -187,6 +192,10 @@ fn build_actions(
     if let Err(r) = validate_actions(raw, masked_key, flow_attr::ACTIONS, &mut acts) {
         log_if_asked(attrs, log_msg);
         return Err(OvsError::from(r));
+    }
+    if let Err(e) = acts.prepare(req.net()) {
+        log_if_asked(attrs, log_msg);
+        return Err(OvsError::from(e));
     }
     Ok(RcuBox::new(acts, GFP_KERNEL)?)
 }
@@ -240,7 +249,7 @@ impl DoIt for New {
         let attrs = FlowAttrs::parse(|n| req.attr(n))?;
         let new = attrs.new_request()?;
         let m = parse_match(new.key, new.mask)?;
-        let actions = build_actions(&attrs, new.actions, &m.key, NEW_ACTIONS_UNSAFE)?;
+        let actions = build_actions(req, &attrs, new.actions, &m.key, NEW_ACTIONS_UNSAFE)?;
         let msg = notification(req, flow_cmd::NEW, reply_size(actions.get()))?;
         let flow = Flow::prepare(&m.unmasked_key, &m.mask, new.ufid, actions)?;
 
@@ -293,7 +302,7 @@ impl DoIt for Set {
             Some(k) => {
                 let m = parse_match(k, set.mask)?;
                 let actions = match set.actions {
-                    Some(raw) => Some(build_actions(&attrs, raw, &m.key, SET_ACTIONS_UNSAFE)?),
+                    Some(raw) => Some(build_actions(req, &attrs, raw, &m.key, SET_ACTIONS_UNSAFE)?),
                     None => None,
                 };
                 let sel = match set.selector {

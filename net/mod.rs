@@ -3,6 +3,7 @@
 //! Upstream counterpart: none (C calls the API directly). With `sys/`, the only home of
 //! `unsafe` in this module.
 
+pub(crate) mod conntrack;
 pub(crate) mod genl;
 pub(crate) mod netdev;
 pub(crate) mod policy;

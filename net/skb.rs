@@ -46,6 +46,12 @@ impl SkBuff {
         Self { ptr }
     }
 
+    /// Gives the packet up to the kernel function that took it (`NF_STOLEN`): it is no
+    /// longer ours to free.
+    pub(crate) fn forget_stolen(self) {
+        core::mem::forget(self);
+    }
+
     fn into_raw(self) -> *mut sys::sk_buff {
         let p = self.ptr.as_ptr();
         core::mem::forget(self);

@@ -9,5 +9,7 @@
 #include <net/genetlink.h>
 #include <net/netlink.h>
 #include <uapi/linux/openvswitch.h>
+#include <uapi/linux/netfilter/nf_conntrack_common.h>
 
 #include "shim.h"
+#include "conntrack.h"

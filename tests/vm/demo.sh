@@ -9,7 +9,7 @@ step() { echo; echo "== $*"; }
 run() { echo "\$ $*"; "$@"; }
 
 step "kernel $(uname -r), flavour $FLAVOUR: insmod openvswitch_rs.ko"
-insmod "$KO"
+insmod_ours
 dmesg | grep openvswitch_rs | tail -n 1
 
 step "a datapath with two veth ports, one end of each in its own namespace"

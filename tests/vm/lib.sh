@@ -35,7 +35,10 @@ fail() { echo "FAIL: $*"; return 1; }
 family_listed() { genl ctrl list | grep -q "^Name: $1\$"; }
 
 ours_loaded() { [ -d /sys/module/openvswitch_rs ]; }
-load_ours() { ours_loaded || insmod "$KO"; }
+# insmod does not load dependencies: conntrack and NAT come first, as modprobe would
+# load them from the module's depends line.
+insmod_ours() { modprobe -q nf_nat && insmod "$KO" "$@"; }
+load_ours() { ours_loaded || insmod_ours; }
 unload_ours() { ! ours_loaded || rmmod openvswitch_rs; }
 unload_upstream() {
 	if [ -d /sys/module/openvswitch ]; then rmmod openvswitch || return 1; fi

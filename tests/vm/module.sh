@@ -68,7 +68,7 @@ test_unload_then_reload() {
 	# A dump, not `genl ctrl get name`: looking a missing family up by name autoloads the
 	# module with its alias, upstream's openvswitch.ko.
 	! family_listed ovs_datapath || fail "family still registered after rmmod" || return 1
-	insmod "$KO" || fail "second insmod" || return 1
+	insmod_ours || fail "second insmod" || return 1
 	family_listed ovs_datapath || fail "family missing after reload" || return 1
 	$PY "$GENL_PY" dp-dump >/dev/null || fail "dump after reload"
 }
@@ -77,7 +77,7 @@ test_refused_while_upstream_holds_family() {
 	unload_ours || return 1
 	modprobe openvswitch || fail "modprobe openvswitch" || return 1
 	local out
-	if out=$(insmod "$KO" 2>&1); then
+	if out=$(insmod_ours 2>&1); then
 		rmmod openvswitch_rs
 		rmmod openvswitch
 		fail "insmod succeeded while openvswitch.ko holds ovs_datapath"
@@ -90,7 +90,7 @@ test_refused_while_upstream_holds_family() {
 	dmesg | grep -q 'openvswitch_rs: link kind openvswitch is already registered: unload openvswitch.ko (rmmod openvswitch) before loading openvswitch_rs' ||
 		fail "no explanation in dmesg" || return 1
 	rmmod openvswitch || fail "rmmod openvswitch" || return 1
-	insmod "$KO" || fail "insmod after rmmod openvswitch"
+	insmod_ours || fail "insmod after rmmod openvswitch"
 }
 
 # rmmod while userspace keeps creating datapaths and ports (issue 12: the families are
@@ -144,7 +144,7 @@ test_rmmod_races_dp_and_vport_new() {
 	rmmod_race_rounds openvswitch_rs.ko "insmod $KO" openvswitch_rs || rc=1
 	echo "$modprobe" > /proc/sys/kernel/modprobe
 	[ $rc -eq 0 ] || return 1
-	insmod "$KO" || fail "insmod after the races"
+	insmod_ours || fail "insmod after the races"
 }
 
 MODULE_TESTS_FAST="load genl_ctrl_family dp_get_dump_empty"

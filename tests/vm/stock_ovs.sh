@@ -5,7 +5,7 @@
 # Differential: run on openvswitch.ko first (the reference), then on ours, in one boot.
 # Prints TAP (STOCK_TESTS="upstream ours" by default). Issue 13's quick form: NORMAL with IPv4
 # and ARP (IPv6 ND rides along), the first UDP datagram of a miss, controller packet-ins, then
-# OpenFlow drop, port-to-port and VLAN push/pop rules.
+# OpenFlow drop, port-to-port and VLAN push/pop rules; issue 14's stateful firewall (ct).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
@@ -120,7 +120,7 @@ of_step() {
 	# modules, present on one in another run).
 	ovs-appctl revalidator/wait >/dev/null && ovs-appctl revalidator/purge >/dev/null ||
 		fail "$name: $step: revalidator/purge"
-	if ip netns exec so1 ping "$@" >/dev/null; then got=ok; else got=failed; fi
+	if ip netns exec "${OF_FROM:-so1}" ping "$@" >/dev/null; then got=ok; else got=failed; fi
 	echo "$step ping=$got" >> "$OVS_TMP.$name.of"
 	[ "$got" = "$expect" ] || fail "$name: $step: ping $got, expected $expect"
 	{
@@ -155,6 +155,26 @@ openflow_paths() {
 	printf '%s\n' "in_port=so1,dl_vlan=10,actions=strip_vlan,output:so2" \
 		"in_port=so2,ip,nw_dst=10.77.10.1,actions=mod_vlan_vid:10,output:so1" |
 		of_step "$name" vlan ok -c 2 -i 0.5 -W 5 10.77.10.2
+	# Issue 14: a stateful firewall. New connections from so1 are committed and pass, and
+	# so do their replies (established); new ones from so2 are dropped. Each module starts
+	# from an empty conntrack table, so the other's entries cannot answer for it.
+	conntrack -F >/dev/null 2>&1
+	local fw=(
+		"table=0,priority=100,ip,ct_state=-trk,actions=ct(table=1)"
+		"table=0,priority=0,actions=normal"
+		"table=1,priority=100,ip,ct_state=+trk+new,in_port=so1,actions=ct(commit),output:so2"
+		"table=1,priority=100,ip,ct_state=+trk+est,in_port=so1,actions=output:so2"
+		"table=1,priority=100,ip,ct_state=+trk+est,in_port=so2,actions=output:so1"
+		"table=1,priority=90,ip,ct_state=+trk,actions=drop"
+	)
+	printf '%s\n' "${fw[@]}" | of_step "$name" firewall-out ok -c 2 -i 0.5 -W 5 10.77.0.2
+	printf '%s\n' "${fw[@]}" | OF_FROM=so2 of_step "$name" firewall-in failed -c 2 -i 0.5 -W 2 10.77.0.1
+	# The connection the outbound pings committed, in the datapath's zone 0.
+	if conntrack -L -p icmp 2>/dev/null | grep -q 'src=10.77.0.1 dst=10.77.0.2'; then
+		echo "firewall conntrack-entry=yes" >> "$OVS_TMP.$name.of"
+	else
+		echo "firewall conntrack-entry=no" >> "$OVS_TMP.$name.of"
+	fi
 	sed 's/^/  /' "$OVS_TMP.$name.of"
 }
 
@@ -229,9 +249,10 @@ test_stock_ovs_ours() {
 	[ "$path" = "$(cat "$OVS_TMP.upstream.path")" ] ||
 		fail "ours: UDP datagrams and packet-ins '$path', upstream's '$(cat "$OVS_TMP.upstream.path")'" ||
 		return 1
-	# The feature probes, as upstream's except the features not built yet (issues 14-16).
-	# Measured 2026-12-02: exactly these 12 probes differ (conntrack, MPLS, check_pkt_len).
-	local not_yet='ct_|conntrack action|add_mpls|check_pkt_len'
+	# The feature probes, as upstream's except the features not built yet (issue 16).
+	# Measured 2026-12-02: 12 probes differed (conntrack, MPLS, check_pkt_len); conntrack's
+	# are upstream's since issue 14.
+	local not_yet='add_mpls|check_pkt_len'
 	diff <(grep -viE "$not_yet" "$OVS_TMP.upstream.probes") <(grep -viE "$not_yet" "$OVS_TMP.ours.probes") ||
 		fail "feature probes differ from upstream's beyond the list of features not built yet" || return 1
 	echo "probes only upstream's (features not built yet):"

@@ -11,20 +11,22 @@
 //! validates again to the same list and arena; a sink that runs out of memory fails with
 //! its errno, or gives the same list.
 
+use ovs_rs_host::abi::errno::{Errno, Rejection};
+use ovs_rs_host::abi::uapi::{flow_attr, DP_MAX_PORTS};
 use ovs_rs_host::actions::action::{
     Action, ActionSink, ArenaRef, SetForm, SetKey, MAX_DEPTH, VLAN_CFI_MASK,
 };
+use ovs_rs_host::actions::conntrack::CtAction;
 use ovs_rs_host::actions::validate::{put_actions, validate_actions};
 use ovs_rs_host::flow::extract::{ETH_HLEN, ETH_P_8021AD, ETH_P_8021Q};
 use ovs_rs_host::flow::key::{field as kf, FlowKey};
-use ovs_rs_host::abi::errno::{Errno, Rejection};
-use ovs_rs_host::abi::uapi::{flow_attr, DP_MAX_PORTS};
 
 /// The kernel's sink is two fallible vectors; this one can be told to run out of memory.
 #[derive(Default)]
 pub struct VecSink {
     pub actions: Vec<Action>,
     pub arena: Vec<u8>,
+    pub cts: Vec<CtAction>,
     pub max_actions: Option<usize>,
 }
 
@@ -50,6 +52,12 @@ impl ActionSink for VecSink {
 
     fn action_mut(&mut self, at: usize) -> Option<&mut Action> {
         self.actions.get_mut(at)
+    }
+
+    fn push_ct(&mut self, ct: CtAction) -> Result<u16, Errno> {
+        let index = u16::try_from(self.cts.len()).map_err(|_| Errno::ENOMEM)?;
+        self.cts.push(ct);
+        Ok(index)
     }
 }
 
@@ -109,14 +117,19 @@ pub fn run(data: &[u8]) {
     well_formed(&sink);
 
     let cap = stream.len() * 2 + 64;
-    let dumped = crate::write(cap, |w| put_actions(&sink.actions, &sink.arena, w))
-        .unwrap_or_else(|e| panic!("a validated list does not dump: {e:?}"));
+    let dumped = crate::write(cap, |w| {
+        put_actions(&sink.actions, &sink.arena, &sink.cts, w)
+    })
+    .unwrap_or_else(|e| panic!("a validated list does not dump: {e:?}"));
     let again = validate(&dumped, &key, None)
         .unwrap_or_else(|r| panic!("a dumped list does not validate: {r:?}\n{dumped:02x?}"));
     assert_eq!(again.actions, sink.actions, "dump changed the actions");
     assert_eq!(again.arena, sink.arena, "dump changed the arena");
-    let redumped = crate::write(cap, |w| put_actions(&again.actions, &again.arena, w))
-        .expect("dumps once, dumps twice");
+    assert_eq!(again.cts, sink.cts, "dump changed the ct actions");
+    let redumped = crate::write(cap, |w| {
+        put_actions(&again.actions, &again.arena, &again.cts, w)
+    })
+    .expect("dumps once, dumps twice");
     assert_eq!(redumped, dumped);
 }
 
@@ -171,6 +184,12 @@ fn well_formed(sink: &VecSink) {
             }
             Action::Trunc { max_len } => assert!(max_len >= ETH_HLEN as u32),
             Action::Drop { .. } => assert_eq!(i + 1, list_end, "drop is not last"),
+            Action::Ct { index } => {
+                let ct = sink.cts.get(usize::from(index)).expect("ct arguments kept");
+                assert!(ct.commit || (ct.mark.is_none() && ct.labels.is_none()));
+                assert!(!ct.force || ct.commit);
+            }
+            Action::CtClear => {}
             Action::Clone { body_len, .. } | Action::Sample { body_len, .. } => {
                 let end = i + 1 + usize::from(body_len);
                 assert!(end <= list_end, "body overruns its parent");

@@ -10,14 +10,14 @@
 //! dumped to netlink, parses back to itself, its exact mask dumps and parses back to the
 //! same match, as `tests/host` checks on its sample frames.
 
+use ovs_rs_host::abi::uapi::DP_MAX_PORTS;
 use ovs_rs_host::flow::extract::{
     extract, PacketMeta, ETH_HLEN, ETH_P_8021AD, ETH_P_8021Q, ETH_P_802_2, ETH_P_IP, ETH_P_IPV6,
 };
-use ovs_rs_host::flow::key::{field as kf, FlowKey, VLAN_TAG_PRESENT};
+use ovs_rs_host::flow::key::{field as kf, CtKey, FlowKey, VLAN_TAG_PRESENT};
 use ovs_rs_host::flow::key_nla::{
     parse_key, parse_match, put_key, put_mask, ETH_P_MPLS_MC, ETH_P_MPLS_UC, ETH_P_NSH,
 };
-use ovs_rs_host::abi::uapi::DP_MAX_PORTS;
 
 pub fn run(data: &[u8]) {
     let (c, frame) = crate::control::<8>(data);
@@ -35,6 +35,11 @@ pub fn run(data: &[u8]) {
             };
             (tpid, u16::from_be_bytes([c[3], c[4]]))
         }),
+        ct: CtKey {
+            state: c[5],
+            zone: u16::from(c[6]),
+            ..CtKey::default()
+        },
     };
     let mut key = FlowKey::ZERO;
     // Whatever the key held before is overwritten.

@@ -5,6 +5,8 @@
 
 #[path = "../../../actions/action.rs"]
 pub mod action;
+#[path = "../../../actions/conntrack.rs"]
+pub mod conntrack;
 #[path = "../../../actions/csum.rs"]
 pub mod csum;
 #[path = "../../../actions/rewrite.rs"]

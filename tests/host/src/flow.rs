@@ -3,6 +3,8 @@
 // As in the module: no `unsafe` in the pure core.
 #![forbid(unsafe_code)]
 
+#[path = "../../../flow/conntrack.rs"]
+pub mod conntrack;
 #[path = "../../../flow/extract.rs"]
 pub mod extract;
 #[path = "../../../flow/key.rs"]

@@ -7,7 +7,7 @@ use ovs_rs_host::abi::nla::AttrWriter;
 use ovs_rs_host::abi::uapi::key_attr as ka;
 use ovs_rs_host::abi::uapi::DP_MAX_PORTS;
 use ovs_rs_host::flow::extract::*;
-use ovs_rs_host::flow::key::{field as kf, FlowKey, VLAN_TAG_PRESENT};
+use ovs_rs_host::flow::key::{field as kf, CtKey, FlowKey, VLAN_TAG_PRESENT};
 use ovs_rs_host::flow::key_nla::*;
 
 mod common;
@@ -168,6 +168,13 @@ fn sample_frames() -> Vec<(&'static str, Vec<u8>, PacketMeta)> {
         recirc_id: 3,
         dp_hash: 0x1234_5678,
         vlan_accel: None,
+        ct: CtKey {
+            state: 0x22,
+            zone: 9,
+            mark: 0x55,
+            labels: [0xa5; 16],
+            ..CtKey::default()
+        },
     };
     let mut llc = vec![0xf0, 0xf0, 0x03];
     llc.extend_from_slice(&[0; 20]);
@@ -360,6 +367,10 @@ fn exact_masks_cover_the_carried_fields_only() {
         ka::PRIORITY,
         ka::IN_PORT,
         ka::SKB_MARK,
+        ka::CT_STATE,
+        ka::CT_ZONE,
+        ka::CT_MARK,
+        ka::CT_LABELS,
         ka::ETHERNET,
         ka::ETHERTYPE,
         ka::IPV4,
@@ -532,11 +543,11 @@ fn all_zero_mask_attributes_are_wildcards_even_unsupported_ones() {
     let m = parse_match(&key_stream, Some(&mask)).unwrap();
     assert!(!has(m.mask_attrs, ka::SKB_MARK));
     // But a nonzero one is refused.
-    let mask = slash24_mask(&[u32_attr(ka::CT_STATE, 0x20)]);
+    let mask = slash24_mask(&[attr(ka::MPLS, &[0, 0, 0x11, 0xff])]);
     assert_rejects(
         &key_stream,
         Some(&mask),
-        Some(ka::CT_STATE),
+        Some(ka::MPLS),
         "Key type is not supported",
     );
 }
@@ -801,6 +812,10 @@ fn ipv4_tcp_key_encodes_byte_for_byte() {
         8, 0, 2, 0, 7, 0, 0, 0, // PRIORITY = 7
         8, 0, 3, 0, 3, 0, 0, 0, // IN_PORT = 3
         8, 0, 15, 0, 0x44, 0x33, 0x22, 0x11, // SKB_MARK
+        8, 0, 22, 0, 0, 0, 0, 0, // CT_STATE
+        6, 0, 23, 0, 0, 0, 0, 0, // CT_ZONE, padded
+        8, 0, 24, 0, 0, 0, 0, 0, // CT_MARK
+        20, 0, 25, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // CT_LABELS
         16, 0, 4, 0, 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, // ETHERNET: src, dst
         6, 0, 6, 0, 0x08, 0x00, 0, 0, // ETHERTYPE = 0x0800, padded
         16, 0, 7, 0, 10, 0, 0, 1, 10, 0, 0, 2, 6, 0x10, 64, 0, // IPV4: src dst proto tos ttl frag
@@ -823,6 +838,10 @@ fn vlan_arp_key_and_its_mask_encode_byte_for_byte() {
         8, 0, 2, 0, 0, 0, 0, 0, // PRIORITY
         8, 0, 3, 0, 1, 0, 0, 0, // IN_PORT = 1
         8, 0, 15, 0, 0, 0, 0, 0, // SKB_MARK
+        8, 0, 22, 0, 0, 0, 0, 0, // CT_STATE
+        6, 0, 23, 0, 0, 0, 0, 0, // CT_ZONE, padded
+        8, 0, 24, 0, 0, 0, 0, 0, // CT_MARK
+        20, 0, 25, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // CT_LABELS
         16, 0, 4, 0, 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, // ETHERNET
         6, 0, 6, 0, 0x81, 0x00, 0, 0, // ETHERTYPE = TPID 0x8100
         6, 0, 5, 0, 0x30, 0x05, 0, 0, // VLAN = TCI 0x2005 | CFI
@@ -843,6 +862,11 @@ fn vlan_arp_key_and_its_mask_encode_byte_for_byte() {
         8, 0, 2, 0, 0xff, 0xff, 0xff, 0xff, // PRIORITY
         8, 0, 3, 0, 0xff, 0xff, 0xff, 0xff, // IN_PORT
         8, 0, 15, 0, 0xff, 0xff, 0xff, 0xff, // SKB_MARK
+        8, 0, 22, 0, 0xff, 0, 0, 0, // CT_STATE: the supported bits
+        6, 0, 23, 0, 0xff, 0xff, 0, 0, // CT_ZONE
+        8, 0, 24, 0, 0xff, 0xff, 0xff, 0xff, // CT_MARK
+        20, 0, 25, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, // CT_LABELS
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
         16, 0, 4, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
         6, 0, 6, 0, 0xff, 0xff, 0, 0, // ETHERTYPE: a TPID mask is always exact
         6, 0, 5, 0, 0xff, 0xff, 0, 0, // VLAN
@@ -871,6 +895,10 @@ fn dumps_follow_upstreams_attribute_order() {
             ka::PRIORITY,
             ka::IN_PORT,
             ka::SKB_MARK,
+            ka::CT_STATE,
+            ka::CT_ZONE,
+            ka::CT_MARK,
+            ka::CT_LABELS,
             ka::ETHERNET,
             ka::ETHERTYPE,
             ka::VLAN,
@@ -968,15 +996,10 @@ fn types_upstream_refuses_are_refused_before_anything_else() {
 #[test]
 fn unsupported_features_are_refused_as_upstream_refuses_unknown_keys() {
     // IPV6_EXTHDRS is supported now: ipv6_exthdrs_is_matched_and_dumped_as_upstream.
-    let payloads: [(u16, Vec<u8>); 9] = [
+    // So are the conntrack keys: conntrack_keys_are_matched_and_dumped_as_upstream.
+    let payloads: [(u16, Vec<u8>); 3] = [
         (ka::TUNNEL, attr(1, &[0, 0, 0, 0, 0, 0, 0, 1])),
         (ka::MPLS, vec![0, 0, 0x11, 0xff]),
-        (ka::CT_STATE, vec![0x20, 0, 0, 0]),
-        (ka::CT_ZONE, vec![1, 0]),
-        (ka::CT_MARK, vec![1, 0, 0, 0]),
-        (ka::CT_LABELS, vec![1; 16]),
-        (ka::CT_ORIG_TUPLE_IPV4, vec![1; 16]),
-        (ka::CT_ORIG_TUPLE_IPV6, vec![1; 40]),
         (ka::NSH, attr(1, &[1; 8])),
     ];
     for (kind, payload) in &payloads {
@@ -1439,11 +1462,40 @@ fn packet_metadata_reads_metadata_only() {
             recirc_id: 8,
             dp_hash: 9,
             vlan_accel: None,
+            ct: CtKey::default(),
         }
     );
     assert_eq!(parse_packet_meta(&[]).unwrap().in_port, DP_MAX_PORTS);
 
-    let r = parse_packet_meta(&u32_attr(ka::CT_STATE, 1)).unwrap_err();
+    // The conntrack fields are metadata: a packet executed after a `ct` upcall keeps them.
+    let tuple = [
+        &[10u8, 0, 0, 1][..],
+        &[10, 0, 0, 2],
+        &[0, 80],
+        &[1, 0xbb],
+        &[6, 0, 0, 0],
+    ]
+    .concat();
+    let stream = [
+        u32_attr(ka::CT_STATE, 0x22),
+        attr(ka::CT_ZONE, &7u16.to_ne_bytes()),
+        u32_attr(ka::CT_MARK, 0xabc),
+        attr(ka::CT_LABELS, &[3; 16]),
+        attr(ka::CT_ORIG_TUPLE_IPV4, &tuple),
+    ]
+    .concat();
+    let ct = parse_packet_meta(&stream).unwrap().ct;
+    assert_eq!(
+        (ct.state, ct.zone, ct.mark, ct.labels),
+        (0x22, 7, 0xabc, [3; 16])
+    );
+    assert_eq!(
+        (ct.orig_proto, ct.orig_tp_src, ct.orig_tp_dst),
+        (6, [0, 80], [1, 0xbb])
+    );
+    assert_eq!(ct.orig_src[..4], [10, 0, 0, 1]);
+    assert_eq!(ct.orig_dst[..4], [10, 0, 0, 2]);
+    let r = parse_packet_meta(&u32_attr(ka::CT_STATE, 0x100)).unwrap_err();
     assert_eq!((r.errno, r.attr), (Errno::EINVAL, Some(ka::CT_STATE)));
     let r = parse_packet_meta(&attr(ka::TUNNEL, &[])).unwrap_err();
     assert_eq!(r.attr, Some(ka::TUNNEL));
@@ -1574,4 +1626,169 @@ fn ipv6_exthdrs_is_matched_and_dumped_as_upstream() {
     let at = bad.len() - 8 - 8;
     bad[at] = 5; // the attribute's nla_len: 4 + 1
     assert_eq!(rejected(&bad, None).attr, Some(ka::IPV6_EXTHDRS));
+}
+
+// ---- Conntrack keys -------------------------------------------------------------------------
+
+fn ct_tuple4(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, proto: u8) -> Vec<u8> {
+    [
+        &src[..],
+        &dst,
+        &sport.to_be_bytes(),
+        &dport.to_be_bytes(),
+        &[proto, 0, 0, 0],
+    ]
+    .concat()
+}
+
+#[test]
+fn conntrack_keys_are_matched_and_dumped_as_upstream() {
+    // ct_state(+trk+est), ct_zone(5), ct_mark(0x10/0xf0), a label bit, and a tuple.
+    let ct_attrs = |state: u32, zone: u16, mark: u32, label: u8, tuple: Vec<u8>| {
+        let mut labels = [0u8; 16];
+        labels[15] = label;
+        vec![
+            u32_attr(ka::CT_STATE, state),
+            attr(ka::CT_ZONE, &zone.to_ne_bytes()),
+            u32_attr(ka::CT_MARK, mark),
+            attr(ka::CT_LABELS, &labels),
+            attr(ka::CT_ORIG_TUPLE_IPV4, &tuple),
+        ]
+    };
+    let key = [
+        ct_attrs(
+            0x22,
+            5,
+            0x10,
+            1,
+            ct_tuple4([10, 0, 0, 1], [10, 0, 0, 2], 1000, 53, 17),
+        )
+        .concat(),
+        ipv4_udp_key(),
+    ]
+    .concat();
+    let mask = slash24_mask(&ct_attrs(
+        0x22,
+        0xffff,
+        0xf0,
+        0xff,
+        ct_tuple4([255; 4], [255; 4], 0xffff, 0xffff, 0xff),
+    ));
+    let m = parse_match(&key, Some(&mask)).unwrap();
+    let ct = m.key.ct();
+    assert_eq!(
+        (ct.state, ct.zone, ct.mark, ct.labels[15]),
+        (0x22, 5, 0x10, 1)
+    );
+    assert_eq!(
+        (ct.orig_proto, ct.orig_tp_src, ct.orig_tp_dst),
+        (17, [3, 0xe8], [0, 53])
+    );
+    for kind in [
+        ka::CT_STATE,
+        ka::CT_ZONE,
+        ka::CT_MARK,
+        ka::CT_LABELS,
+        ka::CT_ORIG_TUPLE_IPV4,
+    ] {
+        assert!(has(m.key_attrs, kind) && has(m.mask_attrs, kind), "{kind}");
+    }
+
+    // Dumped after SKB_MARK and before ETHERNET, as `ovs_ct_put_key()`; parsed back.
+    let dumped_key = encode_key(&m.key);
+    let dumped_mask = encode_mask(&m.mask, &m.key);
+    let kinds = |stream: &[u8]| {
+        let mut out = vec![];
+        let mut rest = stream;
+        while rest.len() >= 4 {
+            let len = u16::from_ne_bytes([rest[0], rest[1]]) as usize;
+            out.push(u16::from_ne_bytes([rest[2], rest[3]]) & 0x3fff);
+            rest = &rest[len.next_multiple_of(4).min(rest.len())..];
+        }
+        out
+    };
+    let order = kinds(&dumped_key);
+    let at = |k: u16| order.iter().position(|&x| x == k).unwrap();
+    assert!(at(ka::SKB_MARK) < at(ka::CT_STATE));
+    assert!(at(ka::CT_STATE) < at(ka::CT_ZONE));
+    assert!(at(ka::CT_LABELS) < at(ka::CT_ORIG_TUPLE_IPV4));
+    assert!(at(ka::CT_ORIG_TUPLE_IPV4) < at(ka::ETHERNET));
+    assert_eq!(
+        find(&dumped_key, ka::CT_MARK),
+        Some(&0x10u32.to_ne_bytes()[..])
+    );
+    assert_eq!(
+        find(&dumped_mask, ka::CT_MARK),
+        Some(&0xf0u32.to_ne_bytes()[..])
+    );
+    assert_eq!(
+        find(&dumped_key, ka::CT_ORIG_TUPLE_IPV4),
+        Some(&ct_tuple4([10, 0, 0, 1], [10, 0, 0, 2], 1000, 53, 17)[..])
+    );
+    let again = parse_match(&dumped_key, Some(&dumped_mask)).unwrap();
+    assert_eq!((again.key.ct(), again.mask.ct()), (m.key.ct(), m.mask.ct()));
+
+    // A key without a tuple (protocol 0) dumps none, but always the other four.
+    let plain = parse_match(&ipv4_udp_key(), Some(&slash24_mask(&[]))).unwrap();
+    let dumped = encode_key(&plain.key);
+    assert_eq!(find(&dumped, ka::CT_STATE), Some(&[0u8; 4][..]));
+    assert_eq!(find(&dumped, ka::CT_ZONE), Some(&[0u8; 2][..]));
+    assert_eq!(find(&dumped, ka::CT_LABELS), Some(&[0u8; 16][..]));
+    assert_eq!(find(&dumped, ka::CT_ORIG_TUPLE_IPV4), None);
+}
+
+#[test]
+fn conntrack_keys_are_checked_as_upstream() {
+    // Bits beyond OVS_CS_F_DST_NAT, in the key or the mask.
+    let key = [u32_attr(ka::CT_STATE, 0x100), ipv4_udp_key()].concat();
+    assert_rejects(&key, None, Some(ka::CT_STATE), "ct_state flags unsupported");
+    let key = [u32_attr(ka::CT_STATE, 0x20), ipv4_udp_key()].concat();
+    let mask = slash24_mask(&[u32_attr(ka::CT_STATE, 0x1ff)]);
+    assert_rejects(
+        &key,
+        Some(&mask),
+        Some(ka::CT_STATE),
+        "ct_state flags unsupported",
+    );
+    // Without a mask the match is exact: on the supported bits only, as upstream's
+    // `nlattr_set()` makes it.
+    assert_eq!(
+        parse_match(&key, None).unwrap().mask.u8_at(kf::CT_STATE),
+        0xff
+    );
+    // The other conntrack keys are fine exact.
+    let key = [
+        attr(ka::CT_ZONE, &[1, 0]),
+        u32_attr(ka::CT_MARK, 3),
+        ipv4_udp_key(),
+    ]
+    .concat();
+    assert!(parse_match(&key, None).is_ok());
+
+    // A tuple's mask needs an exact EtherType of its IP version.
+    let tuple = ct_tuple4([10, 0, 0, 1], [10, 0, 0, 2], 1, 2, 17);
+    let key = [attr(ka::CT_ORIG_TUPLE_IPV4, &tuple), ipv4_udp_key()].concat();
+    let ones = ct_tuple4([255; 4], [255; 4], 0xffff, 0xffff, 0xff);
+    // (A mask's EtherType is always exact once present: leave it out.)
+    let loose = attr(ka::CT_ORIG_TUPLE_IPV4, &ones);
+    assert_rejects(
+        &key,
+        Some(&loose),
+        Some(ka::CT_ORIG_TUPLE_IPV4),
+        "Unexpected mask",
+    );
+    assert!(parse_match(
+        &key,
+        Some(&slash24_mask(&[attr(ka::CT_ORIG_TUPLE_IPV4, &ones)]))
+    )
+    .is_ok());
+    // An IPv6 tuple's mask on an IPv4 flow.
+    let key = [attr(ka::CT_ORIG_TUPLE_IPV6, &[1; 40]), ipv4_udp_key()].concat();
+    let mask = slash24_mask(&[attr(ka::CT_ORIG_TUPLE_IPV6, &[0xff; 40])]);
+    assert_rejects(
+        &key,
+        Some(&mask),
+        Some(ka::CT_ORIG_TUPLE_IPV6),
+        "Unexpected mask",
+    );
 }

@@ -12,7 +12,9 @@
 //!   even for a flow from a port without tunnels, which holds at least
 //!   `OVS_TUNNEL_KEY_ATTR_TTL` (`tun_key_to_attr()` always puts the TTL). The
 //!   `OVS_KEY_ATTR_PACKET_TYPE` it also puts is cut out by `put_exclude_packet_type()`
-//!   (lib/dpif-netlink.c). No conntrack attributes: our datapath fails those feature probes.
+//!   (lib/dpif-netlink.c). The conntrack attributes follow SKB_MARK in both, as our datapath
+//!   passes the ct_state, ct_zone, ct_mark and ct_label probes: zero values in the key
+//!   (the upcall's), zero masks in the mask (these flows do not match on conntrack).
 //! - `dpif_netlink_flow_to_ofpbuf()` orders the attributes UFID (the datapath passed the
 //!   UFID probe), KEY, MASK, ACTIONS; nests carry no `NLA_F_NESTED`.
 
@@ -67,7 +69,8 @@ fn ethernet(src: [u8; 6], dst: [u8; 6]) -> Vec<u8> {
 }
 
 /// The metadata our `put_key()` starts an upcall key with: recirc_id, dp_hash, priority,
-/// in_port, skb_mark (ovs-vswitchd prints them in this order, as they come).
+/// in_port, skb_mark, then the conntrack fields of an untracked packet (ovs-vswitchd prints
+/// them in this order, as they come).
 fn key_metadata() -> Vec<u8> {
     [
         u32_attr(ka::RECIRC_ID, 0),
@@ -75,6 +78,19 @@ fn key_metadata() -> Vec<u8> {
         u32_attr(ka::PRIORITY, 0),
         u32_attr(ka::IN_PORT, IN_PORT),
         u32_attr(ka::SKB_MARK, 0),
+        zero_conntrack(),
+    ]
+    .concat()
+}
+
+/// `ct_state(0)`, `ct_zone(0)`, `ct_mark(0)`, `ct_label(0)`: an untracked packet's key, or
+/// the wildcard masks of a flow that does not match on conntrack.
+fn zero_conntrack() -> Vec<u8> {
+    [
+        u32_attr(ka::CT_STATE, 0),
+        attr(ka::CT_ZONE, &[0, 0]),
+        u32_attr(ka::CT_MARK, 0),
+        attr(ka::CT_LABELS, &[0; 16]),
     ]
     .concat()
 }
@@ -86,7 +102,8 @@ fn zero_tunnel_mask() -> Vec<u8> {
 }
 
 /// `odp_flow_key_from_flow__()`'s metadata for a mask, minus the packet type:
-/// `skb_priority(0/0)`, the tunnel nest, `skb_mark(0/0)`, `recirc_id` exact (xlate always
+/// `skb_priority(0/0)`, the tunnel nest, `skb_mark(0/0)`, the conntrack fields' zero masks,
+/// `recirc_id` exact (xlate always
 /// matches it when the datapath recirculates), `dp_hash(0/0)`, `in_port` exact (all 32 bits:
 /// upcall_xlate() masks the whole `odp_port`).
 fn mask_metadata() -> Vec<u8> {
@@ -94,6 +111,7 @@ fn mask_metadata() -> Vec<u8> {
         u32_attr(ka::PRIORITY, 0),
         zero_tunnel_mask(),
         u32_attr(ka::SKB_MARK, 0),
+        zero_conntrack(),
         u32_attr(ka::RECIRC_ID, u32::MAX),
         u32_attr(ka::DP_HASH, 0),
         u32_attr(ka::IN_PORT, u32::MAX),

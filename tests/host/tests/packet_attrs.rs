@@ -277,7 +277,7 @@ fn typed_actions_are_dumped_like_a_flows() {
     let actions = [Action::Output { port: 2 }, Action::Output { port: 5 }];
     let mut want = [0u8; 64];
     let mut ww = AttrWriter::new(&mut want);
-    put_actions(&actions, &[], &mut ww).unwrap();
+    put_actions(&actions, &[], &[], &mut ww).unwrap();
     let want = ww.as_bytes().to_vec();
     let mut buf = [0u8; 1024];
     let mut w = AttrWriter::new(&mut buf);
@@ -287,6 +287,7 @@ fn typed_actions_are_dumped_like_a_flows() {
         actions: Some(UpcallActions::Typed {
             actions: &actions,
             arena: &[],
+            cts: &[],
         }),
         mru: 0,
         packet_len: 60,

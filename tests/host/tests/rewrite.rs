@@ -407,6 +407,7 @@ fn ref_write(frame: &mut [u8], f: &Fields, set: &SetKey) -> bool {
             (l4, 4)
         }
         SetKey::Priority(_) | SetKey::SkbMark(_) => (0, 0),
+        SetKey::CtMark(_) | SetKey::CtLabels(_) => unreachable!("ct sets touch no bytes"),
     };
     before[at..at + len] != frame[at..at + len]
 }
@@ -699,7 +700,9 @@ fn check_one(name: &str, f0: &[u8], zero_udp: bool, set: &SetKey, mode: CsumMode
         SetKey::Udp(_) => Applied::Packet(l4_effects(
             old_udp_check == Some(0) || mode == CsumMode::Partial,
         )),
-        SetKey::Priority(_) | SetKey::SkbMark(_) => unreachable!(),
+        SetKey::Priority(_) | SetKey::SkbMark(_) | SetKey::CtMark(_) | SetKey::CtLabels(_) => {
+            unreachable!()
+        }
     };
     assert_eq!(applied, want_applied, "{ctx}");
 }
@@ -1286,7 +1289,7 @@ fn needed(set: &SetKey, l: &Layout) -> usize {
         SetKey::Ipv6(_) => l.l3 + 40,
         SetKey::Tcp(_) => l.l4.map_or(0, |l4| l4 + 20),
         SetKey::Udp(_) => l.l4.map_or(0, |l4| l4 + 8),
-        SetKey::Priority(_) | SetKey::SkbMark(_) => 0,
+        SetKey::Priority(_) | SetKey::SkbMark(_) | SetKey::CtMark(_) | SetKey::CtLabels(_) => 0,
     }
 }
 

@@ -12,6 +12,7 @@
 
 use crate::attr::{self, Attr, NestList, TooLong};
 use crate::cookie::{Cookie, COOKIE_LEN};
+use crate::ct;
 use crate::key::{self, fmt_port, format_key_attr, format_mpls_lse, format_vlan_tci, Ports};
 use crate::text::{fmt_mac, hex, hex_alt, Cursor, ParseError};
 use crate::uapi::*;
@@ -74,7 +75,8 @@ fn parse_list(
     }
 }
 
-fn hex_u32(c: &mut Cursor) -> Result<u32, ParseError> {
+/// C `%x`: hex digits, with or without `0x`.
+pub(crate) fn hex_u32(c: &mut Cursor) -> Result<u32, ParseError> {
     let start = c.pos;
     let _ = c.eat("0x") || c.eat("0X");
     let d = c.take_while(|b| b.is_ascii_hexdigit());
@@ -315,7 +317,7 @@ pub fn parse_action(
             v.extend_from_slice(&dst);
             Attr::new(OVS_ACTION_ATTR_PUSH_ETH, v)
         }
-        ("ct", _) => parse_ct(c, paren, start)?,
+        ("ct", _) => ct::parse_ct(c, paren, start)?,
         ("psample", true) => {
             let (mut group, mut cookie) = (None, None);
             fields(c, &["group", "cookie"], |c, n| {
@@ -407,128 +409,6 @@ fn parse_userspace(
         kids.push(Attr::flag(OVS_USERSPACE_ATTR_ACTIONS));
     }
     nest(c, start, OVS_ACTION_ATTR_USERSPACE, &kids)
-}
-
-/// `parse_conntrack_action()` without `nat(...)`.
-fn parse_ct(c: &mut Cursor, paren: bool, start: usize) -> Result<Attr, ParseError> {
-    let (mut commit, mut force, mut zone) = (false, false, 0u16);
-    let mut mark: Option<(u32, u32)> = None;
-    let mut label: Option<(u128, u128)> = None;
-    let (mut helper, mut timeout) = (None, None);
-    if paren {
-        loop {
-            c.skip_delims();
-            if c.eat(")") {
-                break;
-            }
-            let s = c.pos;
-            if c.eat("commit") {
-                commit = true;
-                if force {
-                    return Err(c.err_at(s, "ct: commit and force_commit are exclusive"));
-                }
-            } else if c.eat("force_commit") {
-                force = true;
-                if commit {
-                    return Err(c.err_at(s, "ct: commit and force_commit are exclusive"));
-                }
-            } else if c.eat("zone=") {
-                zone = c.u16()?;
-            } else if c.eat("mark=") {
-                let v = hex_u32(c)?;
-                let m = if c.eat("/") { hex_u32(c)? } else { u32::MAX };
-                mark = Some((v, m));
-            } else if c.eat("label=") {
-                let v = parse_u128_hex(c)?;
-                let m = if c.eat("/") {
-                    parse_u128_hex(c)?
-                } else {
-                    u128::MAX
-                };
-                label = Some((v, m));
-            } else if c.eat("helper=") {
-                let h = c.take_while(|b| !b", \t\r\n)\0".contains(&b));
-                if h.is_empty() || h.len() > 15 {
-                    return Err(c.err_at(s, "helper name must be 1..15 characters"));
-                }
-                helper = Some(h.to_string());
-            } else if c.eat("timeout=") {
-                let h = c.take_while(|b| !b", \t\r\n)\0".contains(&b));
-                if h.is_empty() || h.len() > 31 {
-                    return Err(c.err_at(s, "timeout policy name must be 1..31 characters"));
-                }
-                timeout = Some(h.to_string());
-            } else if c.rest().starts_with("nat") {
-                return Err(c.err("ct(nat(...)) is not supported by ovsdp yet"));
-            } else {
-                return Err(c.err(
-                    "expected commit, force_commit, zone=, mark=, label=, helper= or timeout=",
-                ));
-            }
-        }
-    }
-    let mut kids = Vec::new();
-    if commit {
-        kids.push(Attr::flag(OVS_CT_ATTR_COMMIT));
-    } else if force {
-        kids.push(Attr::flag(OVS_CT_ATTR_FORCE_COMMIT));
-    }
-    if zone != 0 {
-        kids.push(Attr::u16(OVS_CT_ATTR_ZONE, zone));
-    }
-    if let Some((v, m)) = mark.filter(|(_, m)| *m != 0) {
-        let mut b = v.to_ne_bytes().to_vec();
-        b.extend_from_slice(&m.to_ne_bytes());
-        kids.push(Attr::new(OVS_CT_ATTR_MARK, b));
-    }
-    if let Some((v, m)) = label.filter(|(_, m)| *m != 0) {
-        let mut b = u128_ne(v);
-        b.extend_from_slice(&u128_ne(m));
-        kids.push(Attr::new(OVS_CT_ATTR_LABELS, b));
-    }
-    if let Some(h) = helper {
-        kids.push(Attr::string(OVS_CT_ATTR_HELPER, &h));
-    }
-    if let Some(t) = timeout {
-        kids.push(Attr::string(OVS_CT_ATTR_TIMEOUT, &t));
-    }
-    nest(c, start, OVS_ACTION_ATTR_CT, &kids)
-}
-
-/// `ovs_u128` in host layout: low 64 bits first.
-fn u128_ne(v: u128) -> Vec<u8> {
-    let mut b = (v as u64).to_ne_bytes().to_vec();
-    b.extend_from_slice(&((v >> 64) as u64).to_ne_bytes());
-    b
-}
-
-fn u128_from_ne(b: &[u8]) -> u128 {
-    let lo = u64::from_ne_bytes(b[0..8].try_into().unwrap_or([0; 8]));
-    let hi = u64::from_ne_bytes(b[8..16].try_into().unwrap_or([0; 8]));
-    ((hi as u128) << 64) | lo as u128
-}
-
-fn parse_u128_hex(c: &mut Cursor) -> Result<u128, ParseError> {
-    let start = c.pos;
-    if c.eat("0x") || c.eat("0X") {
-        let d = c.take_while(|b| b.is_ascii_hexdigit());
-        return u128::from_str_radix(d, 16)
-            .map_err(|_| c.err_at(start, "expected a 128-bit hex number"));
-    }
-    Ok(c.int()? as u128)
-}
-
-/// `ds_put_hex()` of a u128.
-fn fmt_u128(v: u128) -> String {
-    hex_alt_u128(v)
-}
-
-fn hex_alt_u128(v: u128) -> String {
-    if v == 0 {
-        "0".into()
-    } else {
-        format!("{v:#x}")
-    }
 }
 
 // ---------------------------------------------------------------------
@@ -723,7 +603,7 @@ pub fn format_action(a: &Attr, ports: Option<&Ports>) -> String {
             Some(k) => format!("set({})", format_key_attr(k, None, None, false)),
             None => "set()".into(),
         },
-        OVS_ACTION_ATTR_CT => format_ct(&kids()),
+        OVS_ACTION_ATTR_CT => ct::format_ct(a),
         OVS_ACTION_ATTR_PSAMPLE => {
             let k = kids();
             let group = attr::find(&k, OVS_PSAMPLE_ATTR_GROUP)
@@ -737,51 +617,5 @@ pub fn format_action(a: &Attr, ports: Option<&Ports>) -> String {
             s
         }
         _ => generic(a),
-    }
-}
-
-/// `format_odp_conntrack_action()` (NAT shown as its raw attribute).
-fn format_ct(k: &[Attr]) -> String {
-    let mut parts = Vec::new();
-    if attr::find(k, OVS_CT_ATTR_COMMIT).is_some() {
-        parts.push("commit".to_string());
-    }
-    if attr::find(k, OVS_CT_ATTR_FORCE_COMMIT).is_some() {
-        parts.push("force_commit".to_string());
-    }
-    if let Some(z) = attr::find(k, OVS_CT_ATTR_ZONE)
-        .and_then(|a| a.get_u16())
-        .filter(|z| *z != 0)
-    {
-        parts.push(format!("zone={z}"));
-    }
-    if let Some(m) = attr::find(k, OVS_CT_ATTR_MARK).filter(|m| m.value.len() == 8) {
-        parts.push(format!(
-            "mark={}/{}",
-            hex_alt(rd_u32(&m.value) as u64),
-            hex_alt(rd_u32(&m.value[4..]) as u64)
-        ));
-    }
-    if let Some(l) = attr::find(k, OVS_CT_ATTR_LABELS).filter(|l| l.value.len() == 32) {
-        let (v, m) = (u128_from_ne(&l.value[..16]), u128_from_ne(&l.value[16..]));
-        let mut s = format!("label={}", fmt_u128(v));
-        if m != u128::MAX {
-            s.push_str(&format!("/{}", fmt_u128(m)));
-        }
-        parts.push(s);
-    }
-    if let Some(h) = attr::find(k, OVS_CT_ATTR_HELPER) {
-        parts.push(format!("helper={}", h.get_string()));
-    }
-    if let Some(t) = attr::find(k, OVS_CT_ATTR_TIMEOUT) {
-        parts.push(format!("timeout={}", t.get_string()));
-    }
-    if let Some(n) = attr::find(k, OVS_CT_ATTR_NAT) {
-        parts.push(format!("nat<{}>", hex(&n.value)));
-    }
-    if parts.is_empty() {
-        "ct".into()
-    } else {
-        format!("ct({})", parts.join(","))
     }
 }

@@ -13,6 +13,7 @@ pub mod actions;
 pub mod attr;
 pub mod batch;
 pub mod cookie;
+pub mod ct;
 pub mod dpctl;
 pub mod dpif;
 pub mod json;

@@ -250,11 +250,17 @@ pub fn fmt_ipv4(a: &[u8]) -> String {
     format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3])
 }
 
-/// `inet_ntop(AF_INET6)`; glibc and Rust agree on RFC 5952 output except
-/// for IPv4-mapped forms, which glibc prints as `::ffff:a.b.c.d` as Rust does.
+/// glibc's `inet_ntop(AF_INET6)`. Rust prints the same (RFC 5952, and
+/// IPv4-mapped addresses as `::ffff:a.b.c.d`) except for the deprecated
+/// IPv4-compatible ones, 96 zero bits and then anything but `0.0.x.x`,
+/// which glibc prints as `::a.b.c.d` (`::1.2.3.4`, where Rust has
+/// `::102:304`).
 pub fn fmt_ipv6(a: &[u8]) -> String {
     let mut o = [0u8; 16];
     o.copy_from_slice(&a[..16]);
+    if o[..12].iter().all(|&b| b == 0) && (o[12] | o[13]) != 0 {
+        return format!("::{}", fmt_ipv4(&o[12..]));
+    }
     Ipv6Addr::from(o).to_string()
 }
 

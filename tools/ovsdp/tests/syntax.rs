@@ -203,6 +203,15 @@ const ACTIONS: &[&str] = &[
     "ct(commit)",
     "ct(commit,zone=5,mark=0x1/0xff,label=0x1/0xff,helper=ftp)",
     "ct(force_commit,timeout=tp1)",
+    "ct(nat)",
+    "ct(zone=1,nat(src))",
+    "ct(commit,nat(dst=10.0.0.1-10.0.0.5:80-90,persistent,hash))",
+    "ct(commit,nat(src=10.0.0.1:1024,random))",
+    "ct(commit,nat(src=fe80::1-fe80::2))",
+    "ct(commit,nat(src=[fe80::1]-[fe80::2]:80))",
+    "ct(commit,nat(dst=[::ffff:10.0.0.1]:443))",
+    "ct(commit,eventmask=0x1f)",
+    "ct(commit,timeout=tp1,eventmask=0,nat(src=10.0.0.1))",
     "ct_clear",
     "meter(3)",
     "check_pkt_len(size=200,gt(1),le(2,3))",
@@ -276,6 +285,33 @@ fn action_alternative_spellings() {
             "set(ipv4(src=10.0.0.0/255.0.0.0))",
         ),
         (" 1 , 2 ", "1,2"),
+        // ct: attributes in OVS's order, empty and zero parts left out,
+        // later parts replacing earlier ones, `nat()` as `nat`.
+        (
+            "ct(nat(src),helper=ftp,zone=3,commit)",
+            "ct(commit,zone=3,helper=ftp,nat(src))",
+        ),
+        ("ct(zone=0,mark=0x1/0,label=0x1/0)", "ct"),
+        ("ct(zone=1,zone=2)", "ct(zone=2)"),
+        ("ct(mark=5)", "ct(mark=0x5/0xffffffff)"),
+        ("ct(label=1)", "ct(label=0x1)"),
+        ("ct(nat())", "ct(nat)"),
+        ("ct(nat(dst),nat(src))", "ct(nat(src))"),
+        ("ct(eventmask=16)", "ct(eventmask=0x10)"),
+        // nat: flags only with an address (OVS's nl_msg_put_ct_nat()), the
+        // range's end only past its start, brackets only with a port.
+        ("ct(nat(src,persistent,random))", "ct(nat(src))"),
+        (
+            "ct(nat(src=10.0.0.1-10.0.0.1:80-80))",
+            "ct(nat(src=10.0.0.1:80))",
+        ),
+        ("ct(nat(src=[fe80::1]-[fe80::1]))", "ct(nat(src=fe80::1))"),
+        ("ct(nat(src=10.0.0.1-0.0.0.0:5-0))", "ct(nat(src=10.0.0.1:5))"),
+        ("ct(nat(src=fe80::1:80))", "ct(nat(src=fe80::1:80))"),
+        (
+            "ct(nat(,dst=10.0.0.1:0x50, hash))",
+            "ct(nat(dst=10.0.0.1:80,hash))",
+        ),
     ];
     for (i, o) in cases {
         let a = parse_actions(i, None).unwrap_or_else(|e| panic!("{i}: {e}"));
@@ -366,7 +402,17 @@ fn action_errors_have_positions() {
         ("hash(l3(1))", 5),
         ("trunc()", 6),
         ("ct(commit,force_commit)", 10),
-        ("ct(nat)", 3),
+        ("ct(nat(src,dst))", 3),
+        ("ct(nat(src=1.2.3))", 11),
+        ("ct(nat(src=10.0.0.1-x))", 20),
+        ("ct(nat(src=10.0.0.1:80-x))", 23),
+        ("ct(nat(src=[fe80::1:80))", 11),
+        ("ct(nat(sideways))", 7),
+        ("ct(nat(src,))", 11),
+        ("ct(commit,nat(dst=10.0.0.9-10.0.0.1))", 10),
+        ("ct(nat(src=10.0.0.1,hash,random))", 3),
+        ("ct(eventmask=x)", 13),
+        ("ct(helper=0123456789abcdef)", 3),
         ("check_pkt_len(size=1,gt(1),lt(2))", 28),
         ("4294967296", 0),
     ];

@@ -7,6 +7,7 @@
 
 use ovs_rs_host::abi::errno::Errno;
 use ovs_rs_host::actions::action::{Action, ActionSink, ArenaRef};
+use ovs_rs_host::actions::conntrack::CtAction;
 use ovs_rs_host::flow::extract::IPPROTO_ICMPV6;
 
 // ---- Frames -------------------------------------------------------------------------------
@@ -141,6 +142,7 @@ pub fn u32_attr(kind: u16, v: u32) -> Vec<u8> {
 pub struct VecSink {
     pub actions: Vec<Action>,
     pub arena: Vec<u8>,
+    pub cts: Vec<CtAction>,
     /// Fail with ENOMEM once this many actions are held.
     pub max_actions: Option<usize>,
     /// Fail with ENOMEM once the arena would exceed this.
@@ -177,5 +179,11 @@ impl ActionSink for VecSink {
 
     fn action_mut(&mut self, at: usize) -> Option<&mut Action> {
         self.actions.get_mut(at)
+    }
+
+    fn push_ct(&mut self, ct: CtAction) -> Result<u16, Errno> {
+        let index = u16::try_from(self.cts.len()).map_err(|_| Errno::ENOMEM)?;
+        self.cts.push(ct);
+        Ok(index)
     }
 }

@@ -397,6 +397,9 @@ impl Gen {
             meta.push(u32a(K_CT_STATE, r.below(256) as u32));
             meta.push(u16a(K_CT_ZONE, r.u16()));
             meta.push(u32a(K_CT_MARK, r.u32()));
+            if r.chance(1, 2) {
+                meta.push(A::L(uapi::key_attr::CT_LABELS, r.bytes(16)));
+            }
         }
         if r.chance(1, 50) {
             meta.push(be32a(K_PACKET_TYPE, pk!(r, [0, 0x0001_0800, r.u32()])));
@@ -753,6 +756,38 @@ impl Gen {
                 }
                 if r.chance(1, 6) {
                     a.push(A::N(6, vec![flag(r.range(1, 2) as u16), A::L(3, r.bytes(4)), A::L(4, r.bytes(4))]));
+                }
+                // Issue 14: the rest of OVS_CT_ATTR_* (force_commit, helper, event mask,
+                // timeout policy) and NAT's ports and flags.
+                if r.chance(1, 8) {
+                    a.push(flag(7));
+                }
+                if r.chance(1, 8) {
+                    let name: &[u8] = pk!(r, [&b"ftp\0"[..], &b"tftp\0"[..], &b"nonexistent\0"[..], &b"ftp"[..]]);
+                    a.push(A::L(5, name.to_vec()));
+                }
+                if r.chance(1, 8) {
+                    a.push(u32a(8, r.u32()));
+                }
+                if r.chance(1, 10) {
+                    a.push(A::L(9, b"ovs_test_tp\0".to_vec()));
+                }
+                if r.chance(1, 6) {
+                    let mut nat = vec![flag(r.range(1, 2) as u16)];
+                    if r.chance(1, 2) {
+                        let n = pk!(r, [4usize, 16]);
+                        nat.push(A::L(3, r.bytes(n)));
+                    }
+                    if r.chance(1, 2) {
+                        nat.push(u16a(5, r.u16()));
+                        nat.push(u16a(6, r.u16()));
+                    }
+                    for f in [7u16, 8, 9] {
+                        if r.chance(1, 3) {
+                            nat.push(flag(f));
+                        }
+                    }
+                    a.push(A::N(6, nat));
                 }
                 A::N(A_CT, a)
             }

@@ -36,7 +36,10 @@ use std::time::{Duration, Instant};
 const RESET_EVERY: u64 = 2500;
 
 fn env_u64(k: &str, d: u64) -> u64 {
-    std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d)
+    std::env::var(k)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
 }
 
 fn errno_name(e: i32) -> String {
@@ -149,7 +152,13 @@ impl Worker {
         let Some(fid) = self.fams[fam] else {
             self.st.skipped += 1;
             if let Some(l) = &mut self.log {
-                let _ = writeln!(l, "{} {} {} skipped SKIP", self.index, FAMILIES[fam], w.bytes.get(16).copied().unwrap_or(0));
+                let _ = writeln!(
+                    l,
+                    "{} {} {} skipped SKIP",
+                    self.index,
+                    FAMILIES[fam],
+                    w.bytes.get(16).copied().unwrap_or(0)
+                );
             }
             return None;
         };
@@ -157,7 +166,9 @@ impl Worker {
         let cmd = w.bytes.get(16).copied().unwrap_or(0);
         let dump = w.flags() & NLM_F_DUMP == NLM_F_DUMP;
         let t0 = Instant::now();
-        let res = self.sock.transact(w, self.timeout, dump && class == "control");
+        let res = self
+            .sock
+            .transact(w, self.timeout, dump && class == "control");
         let us = t0.elapsed().as_micros() as u64;
         let ans = match res {
             Err(e) => {
@@ -194,13 +205,26 @@ impl Worker {
                 }
                 *self.st.by_errno.entry((fam, a.errno)).or_default() += 1;
                 if let Some(x) = &a.extack {
-                    *self.st.extack.entry(format!("{} {}: {}", FAMILIES[fam], errno_name(a.errno), x)).or_default() += 1;
+                    *self
+                        .st
+                        .extack
+                        .entry(format!("{} {}: {}", FAMILIES[fam], errno_name(a.errno), x))
+                        .or_default() += 1;
                 }
             }
         }
         if let Some(l) = &mut self.log {
-            let _ = writeln!(l, "{} {} {} {} {}", self.index, FAMILIES[fam], cmd, class,
-                ans.as_ref().map(|a| errno_name(a.errno)).unwrap_or_else(|| "NOANSWER".into()));
+            let _ = writeln!(
+                l,
+                "{} {} {} {} {}",
+                self.index,
+                FAMILIES[fam],
+                cmd,
+                class,
+                ans.as_ref()
+                    .map(|a| errno_name(a.errno))
+                    .unwrap_or_else(|| "NOANSWER".into())
+            );
         }
         self.st.enobufs = self.sock.enobufs;
         ans
@@ -218,7 +242,13 @@ impl Worker {
     /// Deletes this worker's datapaths (which takes their ports, flows and meters with them).
     fn reset(&mut self) {
         for n in self.g.dp_names.clone() {
-            let m = Msg { fam: F_DP, cmd: 2, flags: NLM_F_REQUEST | NLM_F_ACK, dp: 0, attrs: vec![stra(1, &n)] };
+            let m = Msg {
+                fam: F_DP,
+                cmd: 2,
+                flags: NLM_F_REQUEST | NLM_F_ACK,
+                dp: 0,
+                attrs: vec![stra(1, &n)],
+            };
             self.send_msg(&m, "control");
         }
         self.g.cache.clear();
@@ -226,14 +256,24 @@ impl Worker {
 
     /// A dump abandoned midway: a fresh socket asks for a dump, reads one datagram, closes.
     fn abandoned_dump(&mut self) {
-        let fam = self.g.rng.pick(&[F_DP, F_VPORT, F_FLOW, F_FLOW, F_FLOW, F_METER]);
+        let fam = self
+            .g
+            .rng
+            .pick(&[F_DP, F_VPORT, F_FLOW, F_FLOW, F_FLOW, F_METER]);
         let Some(fid) = self.fams[fam] else {
             self.st.skipped += 1;
             return;
         };
         let (_, ifx) = self.g.slot();
         let cmd = if fam == F_METER { 4 } else { 3 };
-        let mut w = encode_msg(fid, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, cmd, VERSIONS[fam], Some(ifx), &[]);
+        let mut w = encode_msg(
+            fid,
+            NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
+            cmd,
+            VERSIONS[fam],
+            Some(ifx),
+            &[],
+        );
         let Ok(mut s) = Sock::open(0) else { return };
         let Ok(seq) = s.send(&mut w) else { return };
         self.st.sent += 1;
@@ -244,7 +284,10 @@ impl Worker {
             self.st.answered += 1;
             e.1 += 1;
         } else {
-            let msg = format!("abandoned dump: no first part within {:?}: worker {} {}", self.timeout, self.id, FAMILIES[fam]);
+            let msg = format!(
+                "abandoned dump: no first part within {:?}: worker {} {}",
+                self.timeout, self.id, FAMILIES[fam]
+            );
             println!("# FAIL: {}", msg);
             self.st.noanswer.push(msg);
         }
@@ -283,7 +326,10 @@ impl Worker {
                 let stride = (len / 120).max(1);
                 let mut off = 16 + self.g.rng.below(stride as u64) as usize;
                 while off < len && !self.stop.load(Ordering::Relaxed) {
-                    let mut w = Wire { bytes: full.bytes[..off].to_vec(), hdrs: vec![] };
+                    let mut w = Wire {
+                        bytes: full.bytes[..off].to_vec(),
+                        hdrs: vec![],
+                    };
                     w.fix_len();
                     self.send(m.fam, "truncation", &mut w);
                     off += stride;
@@ -293,27 +339,61 @@ impl Worker {
                 // Deep nesting: actions (clone/sample/check_pkt_len/dec_ttl) or key ENCAPs.
                 let (_, ifx) = self.g.slot();
                 let d = self.g.dp_ifindex(ifx);
-                let depth = self.g.rng.pick(&[2u32, 3, 4, 5, 8, 15, 16, 17, 32, 64, 200]);
+                let depth = self
+                    .g
+                    .rng
+                    .pick(&[2u32, 3, 4, 5, 8, 15, 16, 17, 32, 64, 200]);
                 let f = self.g.flow();
                 let (fam, m) = if self.g.rng.chance(1, 3) {
                     let key = self.g.deep_key(&f, depth.min(40));
                     let acts = vec![u32a(1, 1)];
-                    (F_FLOW, Msg { fam: F_FLOW, cmd: 1, flags: NLM_F_REQUEST | NLM_F_ACK, dp: d, attrs: vec![A::N(1, key), A::N(2, acts)] })
+                    (
+                        F_FLOW,
+                        Msg {
+                            fam: F_FLOW,
+                            cmd: 1,
+                            flags: NLM_F_REQUEST | NLM_F_ACK,
+                            dp: d,
+                            attrs: vec![A::N(1, key), A::N(2, acts)],
+                        },
+                    )
                 } else {
                     let acts = self.g.deep_actions(depth);
                     let m = self.g.structured(F_PACKET);
                     let mut attrs: Vec<A> = m.attrs.into_iter().filter(|a| a.ty() != 3).collect();
-                    let fam = if self.g.rng.chance(1, 2) { F_PACKET } else { F_FLOW };
+                    let fam = if self.g.rng.chance(1, 2) {
+                        F_PACKET
+                    } else {
+                        F_FLOW
+                    };
                     if fam == F_PACKET {
                         attrs.push(A::N(3, acts));
-                        (F_PACKET, Msg { fam, cmd: 3, flags: NLM_F_REQUEST | NLM_F_ACK, dp: d, attrs })
+                        (
+                            F_PACKET,
+                            Msg {
+                                fam,
+                                cmd: 3,
+                                flags: NLM_F_REQUEST | NLM_F_ACK,
+                                dp: d,
+                                attrs,
+                            },
+                        )
                     } else {
                         let key = attrs.into_iter().find(|a| a.ty() == 2).map(|a| match a {
                             A::N(_, k) => k,
                             _ => vec![],
                         });
                         let attrs = vec![A::N(1, key.unwrap_or_default()), A::N(2, acts)];
-                        (F_FLOW, Msg { fam, cmd: 1, flags: NLM_F_REQUEST | NLM_F_ACK, dp: d, attrs })
+                        (
+                            F_FLOW,
+                            Msg {
+                                fam,
+                                cmd: 1,
+                                flags: NLM_F_REQUEST | NLM_F_ACK,
+                                dp: d,
+                                attrs,
+                            },
+                        )
                     }
                 };
                 let _ = fam;
@@ -324,7 +404,14 @@ impl Worker {
                 // Flags and headers: ECHO, a random genl version, a wrong ovs_header.
                 let fam = self.pick_family();
                 let mut m = self.g.structured(fam);
-                let mut w = encode_msg(0, m.flags | NLM_F_ECHO, m.cmd, self.g.rng.pick(&[0, 1, 2, 3, 0xff]), Some(m.dp), &m.attrs);
+                let mut w = encode_msg(
+                    0,
+                    m.flags | NLM_F_ECHO,
+                    m.cmd,
+                    self.g.rng.pick(&[0, 1, 2, 3, 0xff]),
+                    Some(m.dp),
+                    &m.attrs,
+                );
                 m.flags |= NLM_F_ECHO;
                 self.send(m.fam, "header", &mut w);
             }
@@ -339,7 +426,11 @@ impl Worker {
             self.one_case();
             if self.id == 0 && self.st.sent >= next_progress {
                 next_progress += 10000;
-                println!("# progress: worker 0 sent {} ({:.0}/s)", self.st.sent, self.st.sent as f64 / t0.elapsed().as_secs_f64());
+                println!(
+                    "# progress: worker 0 sent {} ({:.0}/s)",
+                    self.st.sent,
+                    self.st.sent as f64 / t0.elapsed().as_secs_f64()
+                );
             }
             if self.st.sent >= next_reset {
                 next_reset += RESET_EVERY;
@@ -355,7 +446,14 @@ impl Worker {
 
 /// Lists the datapaths (name, dp_ifindex).
 fn list_dps(s: &mut Sock, fid: u16, timeout: Duration) -> Option<Vec<(String, i32)>> {
-    let mut w = encode_msg(fid, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, 3, 2, Some(0), &[]);
+    let mut w = encode_msg(
+        fid,
+        NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
+        3,
+        2,
+        Some(0),
+        &[],
+    );
     let a = s.transact(&mut w, timeout, true).ok()??;
     let mut v = Vec::new();
     for r in &a.replies {
@@ -365,7 +463,11 @@ fn list_dps(s: &mut Sock, fid: u16, timeout: Duration) -> Option<Vec<(String, i3
         let ifx = i32::from_ne_bytes(r[4..8].try_into().unwrap());
         for (t, p) in attrs(&r[8..]) {
             if t == 1 {
-                v.push((String::from_utf8_lossy(p.split(|&c| c == 0).next().unwrap_or(&[])).into_owned(), ifx));
+                v.push((
+                    String::from_utf8_lossy(p.split(|&c| c == 0).next().unwrap_or(&[]))
+                        .into_owned(),
+                    ifx,
+                ));
             }
         }
     }
@@ -375,12 +477,24 @@ fn list_dps(s: &mut Sock, fid: u16, timeout: Duration) -> Option<Vec<(String, i3
 /// Deletes a datapath by name, or else by its dp_ifindex (a name that does not find it is
 /// itself a finding, printed).
 fn del_dp(s: &mut Sock, fid: u16, name: &str, ifindex: i32, timeout: Duration) -> Option<i32> {
-    let mut w = encode_msg(fid, NLM_F_REQUEST | NLM_F_ACK, 2, 2, Some(0), &[stra(1, name)]);
+    let mut w = encode_msg(
+        fid,
+        NLM_F_REQUEST | NLM_F_ACK,
+        2,
+        2,
+        Some(0),
+        &[stra(1, name)],
+    );
     let e = s.transact(&mut w, timeout, false).ok()?.map(|a| a.errno)?;
     if e == 0 {
         return Some(0);
     }
-    println!("# datapath {:?} (dp_ifindex {}) not deleted by name: {}; deleting by dp_ifindex", name, ifindex, errno_name(e));
+    println!(
+        "# datapath {:?} (dp_ifindex {}) not deleted by name: {}; deleting by dp_ifindex",
+        name,
+        ifindex,
+        errno_name(e)
+    );
     let mut w = encode_msg(fid, NLM_F_REQUEST | NLM_F_ACK, 2, 2, Some(ifindex), &[]);
     s.transact(&mut w, timeout, false).ok()?.map(|a| a.errno)
 }
@@ -389,32 +503,74 @@ fn del_dp(s: &mut Sock, fid: u16, name: &str, ifindex: i32, timeout: Duration) -
 /// kmemleak checks catch a regression). Each must be answered with the expected errno.
 fn regressions(ctl: &mut Sock, fams: &[Option<u16>; 6], timeout: Duration) -> Vec<String> {
     let mut fails = Vec::new();
-    let (dp, flow, packet) = (fams[F_DP].unwrap(), fams[F_FLOW].unwrap(), fams[F_PACKET].unwrap());
+    let (dp, flow, packet) = (
+        fams[F_DP].unwrap(),
+        fams[F_FLOW].unwrap(),
+        fams[F_PACKET].unwrap(),
+    );
     let mut check = |what: &str, w: &mut Wire, want: i32| match ctl.transact(w, timeout, false) {
-        Ok(Some(a)) if a.errno == want => println!("# regression ok: {} -> {}", what, errno_name(want)),
-        Ok(Some(a)) => fails.push(format!("regression {}: errno {} (want {})", what, errno_name(a.errno), errno_name(want))),
+        Ok(Some(a)) if a.errno == want => {
+            println!("# regression ok: {} -> {}", what, errno_name(want))
+        }
+        Ok(Some(a)) => fails.push(format!(
+            "regression {}: errno {} (want {})",
+            what,
+            errno_name(a.errno),
+            errno_name(want)
+        )),
         _ => fails.push(format!("regression {}: no answer", what)),
     };
     // 1. A key attribute whose number exceeds the flow family's maxattr, rejected with that
     //    number as the "bad attribute": ours indexed info->attrs with it (KASAN slab-out-of-
     //    bounds in ovs_rs_genl_info_set_bad_attr, then WARNs in netlink_ack_tlv_fill).
     let key = vec![be16a(6, 0x0800), A::L(20, vec![0, 0])]; // RECIRC_ID, 2 bytes instead of 4
-    let mut w = encode_msg(flow, NLM_F_REQUEST | NLM_F_ACK, 1, 1, Some(0), &[A::N(1, key), A::N(2, vec![])]);
-    check("flow key attribute 20 with a bad length", &mut w, libc::EINVAL);
+    let mut w = encode_msg(
+        flow,
+        NLM_F_REQUEST | NLM_F_ACK,
+        1,
+        1,
+        Some(0),
+        &[A::N(1, key), A::N(2, vec![])],
+    );
+    check(
+        "flow key attribute 20 with a bad length",
+        &mut w,
+        libc::EINVAL,
+    );
     // 2. Execute with a hash action: ours left skb->dev unset, and the flow dissector warned.
-    let mut w = encode_msg(dp, NLM_F_REQUEST | NLM_F_ACK, 1, 2, Some(0), &[stra(1, "fzreg"), u32a(2, 0)]);
+    let mut w = encode_msg(
+        dp,
+        NLM_F_REQUEST | NLM_F_ACK,
+        1,
+        2,
+        Some(0),
+        &[stra(1, "fzreg"), u32a(2, 0)],
+    );
     check("create datapath fzreg", &mut w, 0);
     let ifx = gen::ifindex("fzreg");
     let mut frame = vec![0xff; 6];
     frame.extend_from_slice(&[2, 0, 0, 0, 0, 1, 0x08, 0x00]);
-    frame.extend_from_slice(&[0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+    frame.extend_from_slice(&[
+        0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ]);
     frame.extend_from_slice(&[0x30, 0x39, 0x00, 0x35, 0, 8, 0, 0]);
     let mut hash = 0u32.to_ne_bytes().to_vec();
     hash.extend_from_slice(&0u32.to_ne_bytes());
-    let attrs = [A::L(1, frame), A::N(2, vec![u32a(3, 0)]), A::N(3, vec![A::L(8, hash)])];
+    let attrs = [
+        A::L(1, frame),
+        A::N(2, vec![u32a(3, 0)]),
+        A::N(3, vec![A::L(8, hash)]),
+    ];
     let mut w = encode_msg(packet, NLM_F_REQUEST | NLM_F_ACK, 3, 1, Some(ifx), &attrs);
     check("execute with a hash action", &mut w, 0);
-    let mut w = encode_msg(dp, NLM_F_REQUEST | NLM_F_ACK, 2, 2, Some(0), &[stra(1, "fzreg")]);
+    let mut w = encode_msg(
+        dp,
+        NLM_F_REQUEST | NLM_F_ACK,
+        2,
+        2,
+        Some(0),
+        &[stra(1, "fzreg")],
+    );
     check("delete datapath fzreg", &mut w, 0);
     fails
 }
@@ -422,13 +578,18 @@ fn regressions(ctl: &mut Sock, fams: &[Option<u16>; 6], timeout: Duration) -> Ve
 /// `genl-fuzz send FAMILY HEX`: sends one request (the hex of a whole netlink message, as a
 /// FAIL line prints it; its length, type and seq are rewritten) and prints the answer.
 fn send_one(fam: &str, hexs: &str) -> i32 {
-    let bytes: Vec<u8> = (0..hexs.len() / 2).map(|i| u8::from_str_radix(&hexs[2 * i..2 * i + 2], 16).unwrap()).collect();
+    let bytes: Vec<u8> = (0..hexs.len() / 2)
+        .map(|i| u8::from_str_radix(&hexs[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
     let mut s = Sock::open(1 << 20).expect("netlink socket");
     let Some((_, id)) = list_families(&mut s).into_iter().find(|(n, _)| n == fam) else {
         println!("family {} not registered", fam);
         return 2;
     };
-    let mut w = Wire { bytes, hdrs: vec![] };
+    let mut w = Wire {
+        bytes,
+        hdrs: vec![],
+    };
     w.bytes[4..6].copy_from_slice(&id.to_ne_bytes());
     w.fix_len();
     match s.transact(&mut w, Duration::from_secs(20), false) {
@@ -460,7 +621,10 @@ fn main() {
     if args.len() == 4 && args[1] == "send" {
         std::process::exit(send_one(&args[2], &args[3]));
     }
-    let seed = std::env::var("SEED").ok().and_then(|s| s.parse::<u64>().ok()).unwrap_or_else(random_seed);
+    let seed = std::env::var("SEED")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or_else(random_seed);
     let budget = env_u64("MESSAGES", 20000);
     let threads = env_u64("THREADS", 3).clamp(1, 16) as usize;
     let timeout = Duration::from_secs(env_u64("TIMEOUT", 20));
@@ -472,7 +636,14 @@ fn main() {
         .map(String::from)
         .chain(std::iter::once("lo".to_string()))
         .collect();
-    println!("# genl-fuzz: SEED={} MESSAGES={} THREADS={} TIMEOUT={}s TARGET={}", seed, budget, threads, timeout.as_secs(), target);
+    println!(
+        "# genl-fuzz: SEED={} MESSAGES={} THREADS={} TIMEOUT={}s TARGET={}",
+        seed,
+        budget,
+        threads,
+        timeout.as_secs(),
+        target
+    );
     if threads > 1 {
         println!("# worker seeds derive from SEED; with THREADS>1 the interleaving between workers is not replayable (THREADS=1 is)");
     }
@@ -481,15 +652,23 @@ fn main() {
     let fams_listed = list_families(&mut ctl);
     let mut fams: [Option<u16>; 6] = [None; 6];
     for (i, name) in FAMILIES.iter().enumerate() {
-        fams[i] = fams_listed.iter().find(|(n, _)| n == name).map(|(_, id)| *id);
+        fams[i] = fams_listed
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| *id);
         match fams[i] {
             Some(id) => println!("# family {} id {}", name, id),
             None => println!("# family {} not registered: skipped", name),
         }
     }
     if fams[..4].iter().any(|f| f.is_none()) {
-        println!("# FAIL: the four datapath families are not all registered (is the module loaded?)");
-        println!("RESULT suite=R2 unit=messages target={} sent=0 seed={} seconds=0 error=no-families", target, seed);
+        println!(
+            "# FAIL: the four datapath families are not all registered (is the module loaded?)"
+        );
+        println!(
+            "RESULT suite=R2 unit=messages target={} sent=0 seed={} seconds=0 error=no-families",
+            target, seed
+        );
         std::process::exit(1);
     }
     let dp_fid = fams[F_DP].unwrap();
@@ -497,7 +676,11 @@ fn main() {
     for f in &reg_fails {
         println!("# FAIL: {}", f);
     }
-    let baseline: Vec<String> = list_dps(&mut ctl, dp_fid, timeout).unwrap_or_default().into_iter().map(|d| d.0).collect();
+    let baseline: Vec<String> = list_dps(&mut ctl, dp_fid, timeout)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| d.0)
+        .collect();
     if !baseline.is_empty() {
         println!("# datapaths present at start (left alone): {:?}", baseline);
     }
@@ -518,7 +701,9 @@ fn main() {
         })
     };
 
-    let all_dps: Vec<Vec<String>> = (0..threads).map(|w| (0..2).map(|k| format!("fz{}d{}", w, k)).collect()).collect();
+    let all_dps: Vec<Vec<String>> = (0..threads)
+        .map(|w| (0..2).map(|k| format!("fz{}d{}", w, k)).collect())
+        .collect();
     let start = Instant::now();
     let mut handles = Vec::new();
     for w in 0..threads {
@@ -527,14 +712,24 @@ fn main() {
         let g = Gen {
             rng: Rng(wseed),
             dp_names: all_dps[w].clone(),
-            other_dps: all_dps.iter().enumerate().filter(|(i, _)| *i != w).flat_map(|(_, v)| v.clone()).chain(std::iter::once("fzx0".into())).collect(),
+            other_dps: all_dps
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != w)
+                .flat_map(|(_, v)| v.clone())
+                .chain(std::iter::once("fzx0".into()))
+                .collect(),
             port_names: (0..6).map(|k| format!("fz{}p{}", w, k)).collect(),
             netdevs: netdevs.clone(),
             sink_pid,
             stale_ifindex: Vec::new(),
             cache: Vec::new(),
         };
-        let log = std::env::var("LOG").ok().map(|p| std::io::BufWriter::new(std::fs::File::create(format!("{}.{}", p, w)).expect("LOG file")));
+        let log = std::env::var("LOG").ok().map(|p| {
+            std::io::BufWriter::new(
+                std::fs::File::create(format!("{}.{}", p, w)).expect("LOG file"),
+            )
+        });
         let mut wk = Worker {
             id: w,
             seed: wseed,
@@ -547,7 +742,12 @@ fn main() {
             index: 0,
             stop: stop.clone(),
         };
-        let share = budget / threads as u64 + if (w as u64) < budget % threads as u64 { 1 } else { 0 };
+        let share = budget / threads as u64
+            + if (w as u64) < budget % threads as u64 {
+                1
+            } else {
+                0
+            };
         handles.push(std::thread::spawn(move || {
             wk.run(share);
             wk.st
@@ -622,7 +822,14 @@ fn main() {
         println!("# errno {} {} {}", FAMILIES[*f], errno_name(*e), n);
     }
     for ((c, f), (n, ok, us)) in &st.by_class {
-        println!("# class {} {} sent {} accepted {} avg {:.2} ms", c, FAMILIES[*f], n, ok, *us as f64 / 1000.0 / (*n).max(1) as f64);
+        println!(
+            "# class {} {} sent {} accepted {} avg {:.2} ms",
+            c,
+            FAMILIES[*f],
+            n,
+            ok,
+            *us as f64 / 1000.0 / (*n).max(1) as f64
+        );
     }
     let mut ex: Vec<_> = st.extack.iter().collect();
     ex.sort_by(|a, b| b.1.cmp(a.1));

@@ -223,9 +223,8 @@ fn errno() -> i32 {
 
 fn setopt(fd: i32, level: i32, opt: i32, val: i32) -> io::Result<()> {
     // SAFETY: fd is our socket, the option value is a live i32 of the size passed.
-    let r = unsafe {
-        libc::setsockopt(fd, level, opt, &val as *const i32 as *const libc::c_void, 4)
-    };
+    let r =
+        unsafe { libc::setsockopt(fd, level, opt, &val as *const i32 as *const libc::c_void, 4) };
     if r < 0 {
         Err(io::Error::last_os_error())
     } else {
@@ -236,11 +235,23 @@ fn setopt(fd: i32, level: i32, opt: i32, val: i32) -> io::Result<()> {
 impl Sock {
     pub fn open(rcvbuf: i32) -> io::Result<Sock> {
         // SAFETY: plain socket(2) call.
-        let fd = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, libc::NETLINK_GENERIC) };
+        let fd = unsafe {
+            libc::socket(
+                libc::AF_NETLINK,
+                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+                libc::NETLINK_GENERIC,
+            )
+        };
         if fd < 0 {
             return Err(io::Error::last_os_error());
         }
-        let mut s = Sock { fd, portid: 0, seq: 1, buf: vec![0u8; 1 << 17], enobufs: 0 };
+        let mut s = Sock {
+            fd,
+            portid: 0,
+            seq: 1,
+            buf: vec![0u8; 1 << 17],
+            enobufs: 0,
+        };
         setopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1)?;
         setopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, 1)?;
         if rcvbuf > 0 {
@@ -248,11 +259,19 @@ impl Sock {
             setopt(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, rcvbuf)
                 .or_else(|_| setopt(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, rcvbuf))?;
         }
-        let tv = libc::timeval { tv_sec: 0, tv_usec: 200_000 };
+        let tv = libc::timeval {
+            tv_sec: 0,
+            tv_usec: 200_000,
+        };
         // SAFETY: tv is a live timeval of the size passed.
         let r = unsafe {
-            libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &tv as *const _ as *const libc::c_void,
-                std::mem::size_of::<libc::timeval>() as u32)
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_RCVTIMEO,
+                &tv as *const _ as *const libc::c_void,
+                std::mem::size_of::<libc::timeval>() as u32,
+            )
         };
         if r < 0 {
             return Err(io::Error::last_os_error());
@@ -266,7 +285,8 @@ impl Sock {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: sa/len are live and sized for getsockname to fill.
-        if unsafe { libc::getsockname(fd, &mut sa as *mut _ as *mut libc::sockaddr, &mut len) } < 0 {
+        if unsafe { libc::getsockname(fd, &mut sa as *mut _ as *mut libc::sockaddr, &mut len) } < 0
+        {
             return Err(io::Error::last_os_error());
         }
         s.portid = sa.nl_pid;
@@ -283,8 +303,14 @@ impl Sock {
         sa.nl_family = libc::AF_NETLINK as u16;
         // SAFETY: the buffer and address are live for the call, with the lengths passed.
         let r = unsafe {
-            libc::sendto(self.fd, w.bytes.as_ptr() as *const libc::c_void, w.bytes.len(), 0,
-                &sa as *const _ as *const libc::sockaddr, std::mem::size_of::<libc::sockaddr_nl>() as u32)
+            libc::sendto(
+                self.fd,
+                w.bytes.as_ptr() as *const libc::c_void,
+                w.bytes.len(),
+                0,
+                &sa as *const _ as *const libc::sockaddr,
+                std::mem::size_of::<libc::sockaddr_nl>() as u32,
+            )
         };
         if r < 0 {
             Err(errno())
@@ -296,7 +322,14 @@ impl Sock {
     /// One recv(2) into the internal buffer: Ok(len), Ok(0) on timeout, Err(errno) otherwise.
     fn recv_once(&mut self) -> Result<usize, i32> {
         // SAFETY: buf is live and writable for its whole length.
-        let r = unsafe { libc::recv(self.fd, self.buf.as_mut_ptr() as *mut libc::c_void, self.buf.len(), 0) };
+        let r = unsafe {
+            libc::recv(
+                self.fd,
+                self.buf.as_mut_ptr() as *mut libc::c_void,
+                self.buf.len(),
+                0,
+            )
+        };
         if r < 0 {
             let e = errno();
             if e == libc::EAGAIN || e == libc::EINTR {
@@ -342,7 +375,11 @@ impl Sock {
                     continue;
                 }
                 if ty == NLMSG_ERROR || ty == NLMSG_DONE {
-                    let err = if len >= 20 { i32::from_ne_bytes(m[16..20].try_into().unwrap()) } else { 0 };
+                    let err = if len >= 20 {
+                        i32::from_ne_bytes(m[16..20].try_into().unwrap())
+                    } else {
+                        0
+                    };
                     // ERROR: int error, then the request's header (CAP_ACK) or whole request.
                     // DONE: int error, then the TLVs.
                     let tlv_off = if ty == NLMSG_DONE {
@@ -350,10 +387,21 @@ impl Sock {
                     } else if flags & NLM_F_CAPPED != 0 {
                         36
                     } else {
-                        20 + m.get(20..24).map(|l| u32::from_ne_bytes(l.try_into().unwrap()) as usize).unwrap_or(0)
+                        20 + m
+                            .get(20..24)
+                            .map(|l| u32::from_ne_bytes(l.try_into().unwrap()) as usize)
+                            .unwrap_or(0)
                     };
-                    let extack = if flags & NLM_F_ACK_TLVS != 0 { parse_extack(m, tlv_off) } else { None };
-                    return Some(Answer { errno: -err, extack, replies });
+                    let extack = if flags & NLM_F_ACK_TLVS != 0 {
+                        parse_extack(m, tlv_off)
+                    } else {
+                        None
+                    };
+                    return Some(Answer {
+                        errno: -err,
+                        extack,
+                        replies,
+                    });
                 }
                 if keep {
                     replies.push(m[16..].to_vec());
@@ -388,7 +436,12 @@ impl Sock {
         false
     }
 
-    pub fn transact(&mut self, w: &mut Wire, timeout: Duration, keep: bool) -> Result<Option<Answer>, i32> {
+    pub fn transact(
+        &mut self,
+        w: &mut Wire,
+        timeout: Duration,
+        keep: bool,
+    ) -> Result<Option<Answer>, i32> {
         let seq = self.send(w)?;
         Ok(self.wait(seq, timeout, keep))
     }
@@ -456,9 +509,18 @@ pub fn attrs(b: &[u8]) -> Vec<(u16, &[u8])> {
 /// ovs_meter while ours is loaded), so the dump is the only safe way to ask.
 pub fn list_families(s: &mut Sock) -> Vec<(String, u16)> {
     // CTRL_CMD_GETFAMILY = 3, CTRL_ATTR_FAMILY_ID = 1, CTRL_ATTR_FAMILY_NAME = 2.
-    let mut w = encode_msg(GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, 3, 1, None, &[]);
+    let mut w = encode_msg(
+        GENL_ID_CTRL,
+        NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
+        3,
+        1,
+        None,
+        &[],
+    );
     let mut out = Vec::new();
-    let Ok(Some(ans)) = s.transact(&mut w, Duration::from_secs(10), true) else { return out };
+    let Ok(Some(ans)) = s.transact(&mut w, Duration::from_secs(10), true) else {
+        return out;
+    };
     for r in &ans.replies {
         if r.len() < 4 {
             continue;
@@ -469,7 +531,10 @@ pub fn list_families(s: &mut Sock) -> Vec<(String, u16)> {
                 id = Some(u16::from_ne_bytes([p[0], p[1]]));
             }
             if t == 2 {
-                name = Some(String::from_utf8_lossy(p.split(|&c| c == 0).next().unwrap_or(&[])).into_owned());
+                name = Some(
+                    String::from_utf8_lossy(p.split(|&c| c == 0).next().unwrap_or(&[]))
+                        .into_owned(),
+                );
             }
         }
         if let (Some(i), Some(n)) = (id, name) {
