@@ -78,13 +78,13 @@ check-fast: setup
 	@scripts/check --fast
 
 # make check with the VM suites' full forms, then upstream's kselftest, all 9 tests, on
-# openvswitch.ko and ours side by side on the plain kernel, the 4 that ours passes on the debug
+# openvswitch.ko and ours side by side on the plain kernel, the 7 that ours passes on the debug
 # kernel's sanitizers (make check runs them on the plain one), and the benchmark smoke run.
 .PHONY: check-full
 check-full: setup
 	@scripts/check --full
 	@FLAVOUR=plain scripts/selftest both
-	@FLAVOUR=debug TESTS="arp_ping connect_v4 netlink_checks upcall_interfaces" scripts/selftest ours
+	@FLAVOUR=debug TESTS="arp_ping ct_connect_v4 connect_v4 nat_connect_v4 nat_related_v4 netlink_checks upcall_interfaces" scripts/selftest ours
 	@QUICK=1 scripts/bench
 
 selftest-upstream: kernel

@@ -29,7 +29,9 @@ const MANIP_DST: i32 = 1 << 1;
 /// Bytes of headers read again to update the key after NAT.
 const HEADERS_MAX: usize = 512;
 
-/// The template of `ct` (`ovs_ct_copy_action()` after the checks). May sleep.
+/// The template of `ct` (`ovs_ct_copy_action()` after the checks). May sleep. A timeout
+/// policy that cannot be attached leaves the template without one, as upstream (which only
+/// logs it): the caller compares [`CtTemplate::has_timeout`] with the action's.
 pub(crate) fn template(net: NetNs, ct: &CtAction) -> Result<CtTemplate> {
     let helper = ct.helper.as_ref().map(|h| (h.as_cstr(), ct.nat.is_some()));
     let timeout = ct.timeout.as_ref().map(|t| t.as_cstr());
@@ -41,15 +43,7 @@ pub(crate) fn template(net: NetNs, ct: &CtAction) -> Result<CtTemplate> {
         helper,
         timeout,
     };
-    let t = CtTemplate::new(net, &spec)?;
-    if let (Some(name), false) = (ct.timeout, t.has_timeout()) {
-        // Upstream installs the flow all the same.
-        pr_info!(
-            "openvswitch: Failed to associated timeout policy '{}'\n",
-            name.as_cstr().to_str().unwrap_or("?")
-        );
-    }
-    Ok(t)
+    Ok(CtTemplate::new(net, &spec)?)
 }
 
 /// What the action did with the packet, when it did not fail.

@@ -63,13 +63,17 @@ pub(crate) struct FlowActions {
 
 impl FlowActions {
     /// Builds what the validated list needs of the kernel: a conntrack template for each
-    /// `ct` action (upstream's `ovs_ct_copy_action()` after its checks). May sleep.
-    pub(crate) fn prepare(&mut self, net: NetNs) -> kernel::error::Result {
+    /// `ct` action (upstream's `ovs_ct_copy_action()` after its checks). May sleep. Says
+    /// whether a timeout policy asked for could not be attached (upstream logs it, and
+    /// installs the flow all the same).
+    pub(crate) fn prepare(&mut self, net: NetNs) -> kernel::error::Result<bool> {
+        let mut timeout_missing = false;
         for ct in self.cts.iter() {
             let t = conntrack::template(net, ct)?;
+            timeout_missing |= ct.timeout.is_some() && !t.has_timeout();
             self.ct_templates.push(t, GFP_KERNEL)?;
         }
-        Ok(())
+        Ok(timeout_missing)
     }
 
     /// The `index`th `ct` action and its template.

@@ -193,9 +193,13 @@ fn build_actions(
         log_if_asked(attrs, log_msg);
         return Err(OvsError::from(r));
     }
-    if let Err(e) = acts.prepare(req.net()) {
-        log_if_asked(attrs, log_msg);
-        return Err(OvsError::from(e));
+    match acts.prepare(req.net()) {
+        Ok(false) => {}
+        Ok(true) => log_if_asked(attrs, c"Failed to associated timeout policy"),
+        Err(e) => {
+            log_if_asked(attrs, c"Failed to add conntrack helper");
+            return Err(OvsError::from(e));
+        }
     }
     Ok(RcuBox::new(acts, GFP_KERNEL)?)
 }

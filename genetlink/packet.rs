@@ -78,6 +78,7 @@ impl DoIt for Execute {
         let layout = extract(ex.packet, &meta, &mut key);
         let mut actions = FlowActions::default();
         validate_actions(ex.actions, &key, packet_attr::ACTIONS, &mut actions)?;
+        // A timeout policy that cannot be attached is not an error (upstream logs it).
         actions.prepare(req.net())?;
         // What upstream sets on the packet besides its bytes: the MRU (and `ignore_df`
         // with one), the hash userspace gave, the priority and mark of the key, and the

@@ -74,7 +74,7 @@ part "stock OVS: NORMAL bridge, upstream then ours" "${PART_TIMEOUT_STOCK_OVS:-6
 	bash "$here/stock_ovs.sh" || rc=1
 
 # The kselftest's output goes to its log only: its lines are not TAP.
-sel_tests=${SEL_TESTS:-arp_ping connect_v4 netlink_checks upcall_interfaces}
+sel_tests=${SEL_TESTS:-arp_ping ct_connect_v4 connect_v4 nat_connect_v4 nat_related_v4 netlink_checks upcall_interfaces}
 mkdir -p "$REPO/build/selftest"
 rm -rf "$REPO/build/selftest"/*
 part "kselftest on openvswitch_rs.ko: $sel_tests" "${PART_TIMEOUT_SELFTEST:-1200}" "$out/selftest.console" \

@@ -227,7 +227,8 @@ test_stock_ovs_upstream() {
 	read -r got pins < "$OVS_TMP.upstream.path"
 	[ "$got" -eq 1 ] && [ "$pins" -eq 3 ] ||
 		fail "upstream: $got of 1 UDP datagrams, $pins of 3 packet-ins" || return 1
-	[ "$(cat "$OVS_TMP.upstream.of")" = "$(printf '%s\n' 'drop ping=failed' 'port-to-port ping=ok' 'vlan ping=ok')" ] ||
+	[ "$(cat "$OVS_TMP.upstream.of")" = "$(printf '%s\n' 'drop ping=failed' 'port-to-port ping=ok' 'vlan ping=ok' \
+		'firewall-out ping=ok' 'firewall-in ping=failed' 'firewall conntrack-entry=yes')" ] ||
 		fail "upstream: OpenFlow scenarios: $(tr '\n' ' ' < "$OVS_TMP.upstream.of")"
 }
 
