@@ -28,6 +28,7 @@ for n in P3_MASKS:
         CELLS.append(("P3", f"masks{n}-cache{c}", OVS, f"P3 {n} mask{'s' if n > 1 else ''}, hit on the last, cache {c} (pps)", True))
 CELLS += [("P4", "install", OVS, "P4 flow install over netlink, batched (flows/s)", True),
           ("P5", "upcalls", OVS, "P5 misses delivered to a userspace listener (upcalls/s)", True),
+          ("P8", "ct-commit-recirc", OVS, "P8 one UDP stream through ct(commit) and a recirculation (pps)", True),
           ("P7", "mem", OVS, "P7 kernel memory per installed flow (bytes, lower is better)", False)]
 
 

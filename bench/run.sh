@@ -239,6 +239,18 @@ scenarios_for() { # contender round
 				done
 			done
 			"$OVSDP" cache-set-size bench masks-cache 256
+			# P8 (issue 14): the stream through conntrack. Every frame is looked up in its
+			# committed connection (pktgen sends one way, so it stays +trk+new, confirmed),
+			# then recirculated to its output. The table is emptied before and after.
+			"$OVSDP" del-flows bench
+			conntrack -F >/dev/null 2>&1
+			if "$OVSDP" add-flow bench "recirc_id(0),in_port(1),$ETH,ipv4(frag=no)" "ct(commit),recirc(0x1)" >/dev/null &&
+				"$OVSDP" add-flow bench "recirc_id(0x1),in_port(1),ct_state(+trk),$ETH,ipv4(frag=no)" 2 >/dev/null; then
+				run_pps P8 ct-commit-recirc "$c" "$r"
+			else
+				record_error P8 ct-commit-recirc "$c" "$r" "add-flow failed"
+			fi
+			conntrack -F >/dev/null 2>&1
 			# P5: no flows; every frame is a miss, upcalled to a counting listener.
 			"$OVSDP" del-flows bench
 			p5 "$c" "$r"

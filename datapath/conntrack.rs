@@ -7,8 +7,7 @@
 //! `__ovs_ct_lookup()`, `skb_nfct_cached()`, `ovs_ct_nat()`, `ovs_ct_commit()` and their
 //! helpers in `net/openvswitch/conntrack.c`. Not yet: fragment reassembly before the lookup
 //! (`ovs_ct_handle_fragments()`: a fragment is looked up as it is, and conntrack finds it
-//! invalid), recovering a connection an upcall lost (`ovs_ct_find_existing()`: the packet
-//! userspace sends back is looked up again), and `ct_limit`.
+//! invalid), and `ct_limit`.
 
 use kernel::prelude::*;
 
@@ -95,7 +94,26 @@ pub(crate) fn execute(
 /// `skb_nfct_cached()`: whether the packet's connection is already the answer of a lookup
 /// in `ct`'s zone. With a forced commit, a connection seen in the reply direction is deleted
 /// (if confirmed) and dropped from the packet, so that the lookup starts a new one.
-fn cached(net: NetNs, p: &mut L3Packet<'_>, ct: &CtAction, tmpl: &CtTemplate) -> bool {
+fn cached(
+    net: NetNs,
+    p: &mut L3Packet<'_>,
+    key: &FlowKey,
+    ct: &CtAction,
+    tmpl: &CtTemplate,
+) -> bool {
+    // Without a connection, the key may say the packet had one, lost to an upcall, or a
+    // forced commit wants the existing one (upstream's `ovs_ct_executed()`).
+    let mut executed = true;
+    if p.conn().is_none() {
+        let state = u32::from(key.u8_at(kf::CT_STATE));
+        executed = state & cs::TRACKED != 0
+            && state & cs::INVALID == 0
+            && key.u16_at(kf::CT_ZONE) == ct.zone;
+        if executed || (state == 0 && ct.force) {
+            let natted = state & cs::NAT_MASK != 0;
+            p.find_existing(net, ct.zone, ct.family.nfproto(), natted);
+        }
+    }
     {
         let Some(conn) = p.conn() else {
             return false;
@@ -109,7 +127,7 @@ fn cached(net: NetNs, p: &mut L3Packet<'_>, ct: &CtAction, tmpl: &CtTemplate) ->
         }
         let reply = conn.ctinfo() >= nf_ct::IP_CT_IS_REPLY;
         if !(ct.force && reply) {
-            return true;
+            return executed;
         }
         if conn.fields().confirmed {
             conn.delete();
@@ -127,7 +145,7 @@ fn lookup(
     ct: &CtAction,
     tmpl: &CtTemplate,
 ) -> core::result::Result<i32, Errno> {
-    let mut is_cached = cached(net, p, ct, tmpl);
+    let mut is_cached = cached(net, p, key, ct, tmpl);
     // An unconfirmed connection shared with another skb (a clone) must not get the
     // extensions a commit adds: look it up afresh.
     if is_cached && ct.commit {

@@ -322,6 +322,22 @@ impl L3Packet<'_> {
         unsafe { sys::ovs_rs_skb_ct_attach_template(self.ptr(), tmpl.as_ptr()) };
     }
 
+    /// Attaches the connection the packet's tuple names in `zone` of `net` (its inverse if
+    /// the packet was NATted), without counting the packet against it: a connection an
+    /// upcall lost (upstream's `ovs_ct_find_existing()`). False if there is none. The
+    /// packet must have no connection.
+    pub(crate) fn find_existing(
+        &mut self,
+        net: NetNs,
+        zone: u16,
+        family: u8,
+        natted: bool,
+    ) -> bool {
+        // SAFETY: Valid skb, ours, at its network header, without a connection (so none
+        // is leaked by the one attached); `net` is live; the reference found is the skb's.
+        unsafe { sys::ovs_rs_ct_find_existing(net.as_ptr(), zone, family, self.ptr(), natted) }
+    }
+
     /// `nf_conntrack_in()` at `NF_INET_PRE_ROUTING` of `net`, for `family`.
     pub(crate) fn conntrack_in(&mut self, net: NetNs, family: u8) -> Verdict {
         // SAFETY: Valid skb, ours, at its network header; `net` is live.

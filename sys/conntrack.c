@@ -296,3 +296,49 @@ void ovs_rs_ct_labels_put(struct net *net)
 {
 	nf_connlabels_put(net);
 }
+
+/*
+ * Upstream's ovs_ct_find_existing() and ovs_ct_get_info(), which replicate what
+ * nf_conntrack_core.c does not export: the connection the packet's tuple (inverted if the
+ * packet was NATted) names in `zone_id`, attached to the skb with the ctinfo its direction
+ * gives, without counting the packet or changing the connection's state. Tuples stay on
+ * this side; when to look is net/conntrack.rs's caller's decision.
+ */
+static enum ip_conntrack_info ovs_rs_ct_info_of(const struct nf_conntrack_tuple_hash *h)
+{
+	const struct nf_conn *ct = nf_ct_tuplehash_to_ctrack(h);
+
+	if (NF_CT_DIRECTION(h) == IP_CT_DIR_REPLY)
+		return IP_CT_ESTABLISHED_REPLY;
+	if (test_bit(IPS_SEEN_REPLY_BIT, &ct->status))
+		return IP_CT_ESTABLISHED;
+	if (test_bit(IPS_EXPECTED_BIT, &ct->status))
+		return IP_CT_RELATED;
+	return IP_CT_NEW;
+}
+
+bool ovs_rs_ct_find_existing(struct net *net, u16 zone_id, u8 l3num, struct sk_buff *skb,
+			     bool natted)
+{
+	struct nf_conntrack_tuple tuple, inverse;
+	struct nf_conntrack_tuple_hash *h;
+	struct nf_conntrack_zone zone;
+	struct nf_conn *ct;
+
+	if (!nf_ct_get_tuplepr(skb, skb_network_offset(skb), l3num, net, &tuple))
+		return false;
+	if (natted) {
+		if (!nf_ct_invert_tuple(&inverse, &tuple))
+			return false;
+		tuple = inverse;
+	}
+	nf_ct_zone_init(&zone, zone_id, NF_CT_DEFAULT_ZONE_DIR, 0);
+	h = nf_conntrack_find_get(net, &zone, &tuple);
+	if (!h)
+		return false;
+	ct = nf_ct_tuplehash_to_ctrack(h);
+	if (natted)
+		h = &ct->tuplehash[!h->tuple.dst.dir];
+	nf_ct_set(skb, ct, ovs_rs_ct_info_of(h));
+	return true;
+}

@@ -37,6 +37,8 @@ unsigned int ovs_rs_ct_nat(struct sk_buff *skb, struct nf_conn *ct, u32 ctinfo, 
 			   u32 flags, const u8 *min_addr, const u8 *max_addr, u16 min_proto,
 			   u16 max_proto, bool commit);
 unsigned int ovs_rs_ct_helper(struct sk_buff *skb, struct nf_conn *ct, u32 ctinfo, u8 family);
+bool ovs_rs_ct_find_existing(struct net *net, u16 zone, u8 l3num, struct sk_buff *skb,
+			     bool natted);
 void ovs_rs_skb_pull_rcsum(struct sk_buff *skb, unsigned int len);
 void ovs_rs_skb_push_rcsum(struct sk_buff *skb, unsigned int len);
 

@@ -66,8 +66,8 @@ case " $parts " in *" functional "*) ;; *) exit $rc;; esac
 
 # R5 (privilege: which commands need CAP_NET_ADMIN, in which namespace) is functional, and
 # moving it here balances the two boots (the debug one is the longer).
-part "run.sh: datapath, ovsdp, reliability quick (R5)" "${PART_TIMEOUT_RUN:-1800}" - \
-	env SUITES=privilege bash "$here/run.sh" datapath ovsdp reliability || rc=1
+part "run.sh: datapath, ovsdp, conntrack, reliability quick (R5)" "${PART_TIMEOUT_RUN:-1800}" - \
+	env SUITES=privilege bash "$here/run.sh" datapath ovsdp conntrack reliability || rc=1
 
 # Stock ovs-vswitchd on openvswitch.ko, then on ours (issue 13): TAP on stdout.
 part "stock OVS: NORMAL bridge, upstream then ours" "${PART_TIMEOUT_STOCK_OVS:-600}" - \

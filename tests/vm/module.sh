@@ -135,7 +135,12 @@ test_rmmod_races_dp_and_vport_new() {
 	local ovsdp=${OVSDP:-$REPO/tools/ovsdp/target/release/ovsdp}
 	[ -x "$ovsdp" ] || { echo "no ovsdp at $ovsdp"; return 4; }
 	unload_ours || return 1
-	rmmod_race_rounds openvswitch.ko "modprobe openvswitch" openvswitch || return 1
+	# openvswitch.ko's rounds show the race itself is sound (upstream survives it too);
+	# they are the reference, not the test, so they run in the full form only
+	# (make check-full): about 65 s of the debug boot.
+	if [ "${OVS_RS_CHECK:-}" = full ]; then
+		rmmod_race_rounds openvswitch.ko "modprobe openvswitch" openvswitch || return 1
+	fi
 	# Once ours is gone, ovsdp's family lookups by name would autoload openvswitch.ko (the
 	# families' aliases are upstream's), whose datapaths would then be counted as ours.
 	local modprobe rc=0

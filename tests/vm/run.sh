@@ -1,20 +1,21 @@
 #!/bin/bash
 # tests/vm/run.sh [--fast] [SUITE...]: the in-guest test runner. Runs the chosen VM suites in
-# one boot (default: all of module, datapath, ovsdp, reliability), checks the kernel log, then
+# one boot (default: all of module, datapath, ovsdp, conntrack, reliability), checks the kernel log, then
 # unloads everything and scans for leaks (where the kernel has kmemleak). Prints TAP.
 # make check splits them by kernel (tests/vm/check.sh): module and reliability R2-R4 on the
-# debug kernel, datapath, ovsdp and R5 on the plain one (SUITES picks reliability suites).
+# debug kernel, datapath, ovsdp, conntrack and R5 on the plain one (SUITES picks reliability
+# suites).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/module.sh"
 
 fast=
 [ "${1:-}" = --fast ] && { fast=--fast; shift; }
-suites=${*:-module datapath ovsdp reliability}
+suites=${*:-module datapath ovsdp conntrack reliability}
 [ -z "$fast" ] || suites=module
 has_suite() { case " $suites " in *" $1 "*) return 0;; esac; return 1; }
 for s in $suites; do
-	case $s in module|datapath|ovsdp|reliability) ;; *) echo "run.sh: unknown suite $s" >&2; exit 2;; esac
+	case $s in module|datapath|ovsdp|conntrack|reliability) ;; *) echo "run.sh: unknown suite $s" >&2; exit 2;; esac
 done
 tests=
 has_suite module && tests=$MODULE_TESTS
@@ -57,6 +58,12 @@ fi
 if has_suite ovsdp; then
 	bash "$here/ovsdp.sh"
 	[ $? -eq 0 ] || echo "# ovsdp suite failed"
+fi
+
+# The ct action, differential (issue 14).
+if has_suite conntrack; then
+	bash "$here/conntrack.sh"
+	[ $? -eq 0 ] || echo "# conntrack suite failed"
 fi
 
 test_dmesg_clean() { dmesg | "$here/dmesg_check.sh"; }

@@ -173,36 +173,33 @@ pub const OVS_CT_ATTR_FORCE_COMMIT: u16 = abi::ct_attr::FORCE_COMMIT;
 pub const OVS_CT_ATTR_EVENTMASK: u16 = abi::ct_attr::EVENTMASK;
 pub const OVS_CT_ATTR_TIMEOUT: u16 = abi::ct_attr::TIMEOUT;
 
-// Not in abi/uapi.rs yet: ovsdp's own copies of the header's numbers, to
-// become `abi::nat_attr::*`, `abi::ct_state::*` and `abi::CT_*_LEN` there.
-
 // enum ovs_nat_attr
-pub const OVS_NAT_ATTR_SRC: u16 = 1;
-pub const OVS_NAT_ATTR_DST: u16 = 2;
-pub const OVS_NAT_ATTR_IP_MIN: u16 = 3;
-pub const OVS_NAT_ATTR_IP_MAX: u16 = 4;
-pub const OVS_NAT_ATTR_PROTO_MIN: u16 = 5;
-pub const OVS_NAT_ATTR_PROTO_MAX: u16 = 6;
-pub const OVS_NAT_ATTR_PERSISTENT: u16 = 7;
-pub const OVS_NAT_ATTR_PROTO_HASH: u16 = 8;
-pub const OVS_NAT_ATTR_PROTO_RANDOM: u16 = 9;
+pub const OVS_NAT_ATTR_SRC: u16 = abi::nat_attr::SRC;
+pub const OVS_NAT_ATTR_DST: u16 = abi::nat_attr::DST;
+pub const OVS_NAT_ATTR_IP_MIN: u16 = abi::nat_attr::IP_MIN;
+pub const OVS_NAT_ATTR_IP_MAX: u16 = abi::nat_attr::IP_MAX;
+pub const OVS_NAT_ATTR_PROTO_MIN: u16 = abi::nat_attr::PROTO_MIN;
+pub const OVS_NAT_ATTR_PROTO_MAX: u16 = abi::nat_attr::PROTO_MAX;
+pub const OVS_NAT_ATTR_PERSISTENT: u16 = abi::nat_attr::PERSISTENT;
+pub const OVS_NAT_ATTR_PROTO_HASH: u16 = abi::nat_attr::PROTO_HASH;
+pub const OVS_NAT_ATTR_PROTO_RANDOM: u16 = abi::nat_attr::PROTO_RANDOM;
 
 // OVS_CS_F_*: the bits of OVS_KEY_ATTR_CT_STATE.
-pub const OVS_CS_F_NEW: u32 = 0x01;
-pub const OVS_CS_F_ESTABLISHED: u32 = 0x02;
-pub const OVS_CS_F_RELATED: u32 = 0x04;
-pub const OVS_CS_F_REPLY_DIR: u32 = 0x08;
-pub const OVS_CS_F_INVALID: u32 = 0x10;
-pub const OVS_CS_F_TRACKED: u32 = 0x20;
-pub const OVS_CS_F_SRC_NAT: u32 = 0x40;
-pub const OVS_CS_F_DST_NAT: u32 = 0x80;
+pub const OVS_CS_F_NEW: u32 = abi::ct_state::NEW;
+pub const OVS_CS_F_ESTABLISHED: u32 = abi::ct_state::ESTABLISHED;
+pub const OVS_CS_F_RELATED: u32 = abi::ct_state::RELATED;
+pub const OVS_CS_F_REPLY_DIR: u32 = abi::ct_state::REPLY_DIR;
+pub const OVS_CS_F_INVALID: u32 = abi::ct_state::INVALID;
+pub const OVS_CS_F_TRACKED: u32 = abi::ct_state::TRACKED;
+pub const OVS_CS_F_SRC_NAT: u32 = abi::ct_state::SRC_NAT;
+pub const OVS_CS_F_DST_NAT: u32 = abi::ct_state::DST_NAT;
 
 /// `OVS_CT_LABELS_LEN`: the bytes of `struct ovs_key_ct_labels`.
-pub const OVS_CT_LABELS_LEN: usize = 16;
+pub const OVS_CT_LABELS_LEN: usize = abi::CT_LABELS_LEN;
 /// `NF_CT_HELPER_NAME_LEN`: the longest `OVS_CT_ATTR_HELPER`, its NUL included.
-pub const NF_CT_HELPER_NAME_LEN: usize = 16;
+pub const NF_CT_HELPER_NAME_LEN: usize = abi::CT_HELPER_NAME_LEN;
 /// `CTNL_TIMEOUT_NAME_MAX`: the longest `OVS_CT_ATTR_TIMEOUT`, its NUL included.
-pub const CTNL_TIMEOUT_NAME_MAX: usize = 32;
+pub const CTNL_TIMEOUT_NAME_MAX: usize = abi::CT_TIMEOUT_NAME_LEN;
 
 // enum ovs_check_pkt_len_attr
 pub const OVS_CHECK_PKT_LEN_ATTR_PKT_LEN: u16 = abi::check_pkt_len_attr::PKT_LEN;
