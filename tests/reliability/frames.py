@@ -291,8 +291,9 @@ class Run:
         # The IP attribute is all zero in key and mask: any address, protocol or fragment.
         for eth_type, l3, zero, zone in ((0x0800, "ipv4", {}, 0), (0x86DD, "ipv6", bytes(40), 3)):
             ct = nla(1, b"") + nla_u16(2, zone)
-            key = {"in_port": p1, "eth": {}, "eth_type": eth_type, l3: zero}
-            mask = {"in_port": 0xFFFFFFFF, "eth": {}, "eth_type": 0xFFFF, l3: zero}
+            key = {"recirc_id": 0, "in_port": p1, "eth": {}, "eth_type": eth_type, l3: zero}
+            mask = {"recirc_id": 0xFFFFFFFF, "in_port": 0xFFFFFFFF, "eth": {}, "eth_type": 0xFFFF,
+                    l3: zero}
             self.ovs.flow_new(dpif, key, [["raw", ACTION["ct"], ct], ["recirc", 1]], mask=mask,
                               flags=NLM_F_CREATE)
         self.ovs.flow_new(dpif, {"recirc_id": 1, "in_port": p1, "eth": {}}, [["output", p2]],

@@ -229,6 +229,9 @@ def encode_actions(acts):
     out = b""
     for a in acts:
         name, arg = a[0], (a[1] if len(a) > 1 else None)
+        if name == "raw":  # ["raw", type, payload]: anything else, as is
+            out += nla(a[1], a[2])
+            continue
         t = ACTION[name]
         if name in ("output", "recirc", "trunc", "drop"):
             out += nla_u32(t, arg)
@@ -245,8 +248,6 @@ def encode_actions(acts):
             out += nla_nest(t, encode_actions(arg))
         elif name == "set":
             out += nla_nest(t, encode_key(arg))
-        elif name == "raw":  # ["raw", type, payload]: anything else, as is
-            out += nla(a[1], a[2])
         else:
             raise ValueError(f"cannot encode action {name}")
     return out
