@@ -10,7 +10,8 @@
 #   - a new connection from the other side is not established, and goes nowhere;
 #   - SNAT to an address and port range, and the NAT undone for the replies;
 #   - the FTP helper: a passive-mode data connection is related (and passes) with it, new
-#     (and dropped) without it;
+#     (and dropped) without it (the full form: OVS_RS_CHECK=full, or unset as when run by
+#     hand; make check's quick form leaves it out);
 #   - ct_clear, and what the datapath's deletion leaves in the conntrack table.
 # Needs tools/ovsdp/target/release/ovsdp and build/$FLAVOUR/openvswitch_rs.ko.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -145,8 +146,11 @@ conntrack_script() {
 	# server's passive-mode reply (227, port 31*256+65 = 8001) makes the data connection
 	# from x related; only established and related connections pass from x. Without the
 	# helper, the data connection is new, and dropped.
-	local helper
-	for helper in ftp none; do
+	# The full form only (make check-full): about 40 s on the plain kernel, 90 s under make
+	# check's load, which its 15 minutes do not have room for.
+	local helper i helpers=
+	[ "${OVS_RS_CHECK:-full}" = full ] && helpers="ftp none"
+	for helper in $helpers; do
 		c del-flows c0
 		conntrack -F >/dev/null 2>&1
 		local commit="ct(commit,zone=13,helper=ftp)"
@@ -164,19 +168,35 @@ conntrack_script() {
 		# last round's are in TIME_WAIT).
 		local sport=41021
 		[ $helper = ftp ] || sport=41031
-		{ printf '220 hello\r\n'; sleep 1; printf '227 Entering Passive Mode (10,12,0,2,31,65).\r\n'; sleep 1; } |
-			ip netns exec nsy timeout 10 $NC -l 10.12.0.2 21 > "$work/ftp.ctl.$helper" &
+		# The server writes each reply only once the connection is up, so that the two are
+		# two segments however slow the guest (written before, both sat in nc's input and
+		# went as one: make check, 2026-12-03).
+		rm -f "$work/ftp.in"
+		mkfifo "$work/ftp.in"
+		ip netns exec nsy timeout 15 $NC -l 10.12.0.2 21 < "$work/ftp.in" > "$work/ftp.ctl.$helper" &
 		local ctl=$!
+		exec 7>"$work/ftp.in"
 		sleep 0.5
-		{ sleep 0.5; printf 'PASV\r\n'; sleep 2; } |
-			ip netns exec nsx timeout 5 $NC -w 3 -p $sport 10.12.0.2 21 > "$work/ftp.reply.$helper" 2>&1
+		{ sleep 1; printf 'PASV\r\n'; sleep 3; } |
+			ip netns exec nsx timeout 8 $NC -w 4 -p $sport 10.12.0.2 21 > "$work/ftp.reply.$helper" 2>&1 &
+		local cli=$!
+		for i in $(seq 100); do
+			ip netns exec nsy ss -Htn state established '( sport = :21 )' | grep -q . && break
+			sleep 0.1
+		done
+		printf '220 hello\r\n' >&7
+		sleep 1
+		printf '227 Entering Passive Mode (10,12,0,2,31,65).\r\n' >&7
+		sleep 1
+		exec 7>&-
+		wait $cli
 		wait $ctl 2>/dev/null
 		# The expectation the helper made of the passive-mode reply, if any.
 		conntrack -L expect 2>/dev/null | grep -E '10\.12\.0\.' | sed -E 's/^[0-9]+ /T /' | sort
 		# The data connection, its server started only now (its wait is not the control
 		# connection's), and stopped once the client is done.
 		ip netns exec nsy timeout 10 $NC -l -N 10.12.0.2 8001 > "$work/ftp.data.$helper" &
-		local data=$! i
+		local data=$!
 		sleep 0.5
 		echo ftp-data | ip netns exec nsx timeout 4 $NC -N -w 2 -p $((sport + 1)) 10.12.0.2 8001 >/dev/null 2>&1
 		for i in $(seq 15); do kill -0 $data 2>/dev/null || break; sleep 0.2; done
@@ -222,10 +242,12 @@ test_conntrack_differential() {
 	echo "identical output on both ($(wc -l < "$work/ours.out") lines):"
 	grep -E ' (ok|failed)$|entries' "$work/ours.out"
 	# The reference itself did what the script expects, so that "identical" means right.
-	local want
+	local want ftp=
+	[ "${OVS_RS_CHECK:-full}" = full ] &&
+		ftp=$(printf '%s\n' 'ftp control (ftp) ok' 'ftp data (ftp) ok' 'ftp control (none) ok' \
+			'ftp data (none) failed')
 	want=$(printf '%s\n' 'icmp x->y ok' 'tcp x->y ok' 'udp x->y ok' 'icmp y->x (new from y) failed' \
-		'udp x->y new in zone 7 ok' 'tcp snat ok' 'ftp control (ftp) ok' 'ftp data (ftp) ok' \
-		'ftp control (none) ok' 'ftp data (none) failed' 'icmp x->y after ct_clear ok')
+		'udp x->y new in zone 7 ok' 'tcp snat ok' ${ftp:+"$ftp"} 'icmp x->y after ct_clear ok')
 	if [ "$(grep -E ' (ok|failed)$' "$work/upstream.out")" != "$want" ]; then
 		sed 's/^/upstream: /' "$work/upstream.out"
 		fail "upstream's outcomes are not the expected ones"
