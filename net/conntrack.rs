@@ -108,8 +108,8 @@ impl CtTemplate {
         }
         if let Some((name, nat)) = spec.helper {
             let mut helper = core::ptr::null_mut();
-            // SAFETY: Our template, not yet shared; `name` is NUL-terminated; `helper` is
-            // written on success only.
+            // `helper` is written on success only.
+            // SAFETY: Our template, not yet shared; `name` is NUL-terminated.
             let err = unsafe {
                 sys::ovs_rs_ct_tmpl_add_helper(
                     t.tmpl.as_ptr(),
@@ -158,8 +158,9 @@ impl Drop for CtTemplate {
             // SAFETY: Our template, with a timeout policy attached.
             unsafe { sys::ovs_rs_ct_tmpl_destroy_timeout(self.tmpl.as_ptr()) };
         }
-        // SAFETY: Our template; packets that took a reference dropped it in
-        // `nf_conntrack_in()`, which ran inside the RCU read section this free waited out.
+        // Packets that took a reference dropped it in `nf_conntrack_in()`, inside the RCU
+        // read section this free waited out.
+        // SAFETY: Our template, no packet's reference left (above).
         unsafe { sys::ovs_rs_ct_tmpl_free(self.tmpl.as_ptr()) };
     }
 }
@@ -270,8 +271,9 @@ impl SkBuff {
     ) -> Result<R> {
         self.set_network_header(l3)?;
         let n = u32::try_from(l3).map_err(|_| EINVAL)?;
-        // SAFETY: Valid skb, ours; `l3 <= len` (checked by `set_network_header`) and the
-        // headers up to it are linear (the caller extracted the key from them).
+        // `l3 <= len` (checked by `set_network_header`), and the headers up to it are linear
+        // (the caller extracted the key from them).
+        // SAFETY: Valid skb, ours; `n` bytes of linear headers (above).
         unsafe { sys::ovs_rs_skb_pull_rcsum(self.as_ptr(), n) };
         let r = f(&mut L3Packet { skb: self });
         // SAFETY: Undoes the pull above: the same `n` bytes are still in front of the data.
@@ -317,8 +319,7 @@ impl L3Packet<'_> {
     /// Drops the packet's connection and attaches a reference to `tmpl` (a new lookup in
     /// its zone).
     pub(crate) fn attach_template(&mut self, tmpl: &CtTemplate) {
-        // SAFETY: Valid skb, ours; the template is valid, and the skb takes its own
-        // reference on it.
+        // SAFETY: Valid skb, ours; valid template, on which the skb takes its own reference.
         unsafe { sys::ovs_rs_skb_ct_attach_template(self.ptr(), tmpl.as_ptr()) };
     }
 
@@ -333,8 +334,9 @@ impl L3Packet<'_> {
         family: u8,
         natted: bool,
     ) -> bool {
-        // SAFETY: Valid skb, ours, at its network header, without a connection (so none
-        // is leaked by the one attached); `net` is live; the reference found is the skb's.
+        // Without a connection, none is leaked by the one attached; the reference found is
+        // the skb's.
+        // SAFETY: Valid skb, ours, at its network header, without a connection; live `net`.
         unsafe { sys::ovs_rs_ct_find_existing(net.as_ptr(), zone, family, self.ptr(), natted) }
     }
 
@@ -373,8 +375,7 @@ impl L3Packet<'_> {
         if ct.is_null() {
             return None;
         }
-        // SAFETY: Valid skb, ours, at its network header, with its connection `ct`; the
-        // addresses are 16 bytes each.
+        // SAFETY: Valid skb, ours, at L3, with its connection `ct`; 16-byte addresses.
         Some(Verdict(unsafe {
             sys::ovs_rs_ct_nat(
                 self.ptr(),
@@ -508,8 +509,8 @@ impl Conn<'_> {
     /// Makes sure the connection has a labels extension (added only while unconfirmed);
     /// false if it has none.
     pub(crate) fn ensure_labels(&self) -> bool {
-        // SAFETY: Valid connection; extensions are added only to an unconfirmed one, which
-        // only this packet sees.
+        // Extensions are added only to an unconfirmed connection, which only this packet sees.
+        // SAFETY: Valid connection (type invariant).
         unsafe { sys::ovs_rs_ct_labels_ensure(self.ptr()) }
     }
 

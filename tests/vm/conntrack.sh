@@ -20,14 +20,6 @@ OVSDP=${OVSDP:-$REPO/tools/ovsdp/target/release/ovsdp}
 NC=/usr/bin/nc.openbsd
 work=$(mktemp -d)
 
-load_target() { # load_target upstream|ours
-	unload_ours && unload_upstream || return 1
-	case $1 in
-	upstream) modprobe openvswitch ;;
-	ours) load_ours ;;
-	esac
-}
-
 make_ports() {
 	for s in x y; do
 		ip netns add "ns$s"
@@ -45,14 +37,6 @@ make_ports() {
 	ip -n nsx neigh replace 10.12.0.2 lladdr 02:00:00:00:0c:02 dev x1 nud permanent
 	ip -n nsy neigh replace 10.12.0.1 lladdr 02:00:00:00:0c:01 dev y1 nud permanent
 	ip -n nsy neigh replace 10.12.0.100 lladdr 02:00:00:00:0c:01 dev y1 nud permanent
-}
-
-drop_ports() {
-	ip netns del nsx 2>/dev/null
-	ip netns del nsy 2>/dev/null
-	ip link del x0 2>/dev/null
-	ip link del y0 2>/dev/null
-	true
 }
 
 # outcome NAME CMD...: "NAME ok" or "NAME failed".

@@ -43,3 +43,21 @@ unload_ours() { ! ours_loaded || rmmod openvswitch_rs; }
 unload_upstream() {
 	if [ -d /sys/module/openvswitch ]; then rmmod openvswitch || return 1; fi
 }
+
+# The differential suites (ovsdp.sh, conntrack.sh): one module loaded, the other not.
+load_target() { # load_target upstream|ours
+	unload_ours && unload_upstream || return 1
+	case $1 in
+	upstream) modprobe openvswitch ;;
+	ours) load_ours ;;
+	esac
+}
+
+# Their two namespaces nsx and nsy, and the veths x0 and y0 into them, gone.
+drop_ports() {
+	ip netns del nsx 2>/dev/null
+	ip netns del nsy 2>/dev/null
+	ip link del x0 2>/dev/null
+	ip link del y0 2>/dev/null
+	true
+}

@@ -9,14 +9,6 @@ OVSDP=${OVSDP:-$REPO/tools/ovsdp/target/release/ovsdp}
 OVSDP_TESTS=${OVSDP_TESTS:-"ovsdp_differential ovsdp_monitor_miss ovsdp_execute userspace_upcall_vlan_and_trunc rmmod_with_live_datapath netns_exit_destroys_datapath"}
 work=$(mktemp -d)
 
-load_target() { # load_target upstream|ours
-	unload_ours && unload_upstream || return 1
-	case $1 in
-	upstream) modprobe openvswitch ;;
-	ours) load_ours ;;
-	esac
-}
-
 # Two namespaces, each with a veth whose other end (x0, y0) stays here.
 make_ports() {
 	for s in x y; do
@@ -31,14 +23,6 @@ make_ports() {
 	ip -n nsx addr add 10.9.0.1/24 dev x1
 	ip -n nsy addr add 10.9.0.2/24 dev y1
 }
-drop_ports() {
-	ip netns del nsx 2>/dev/null
-	ip netns del nsy 2>/dev/null
-	ip link del x0 2>/dev/null
-	ip link del y0 2>/dev/null
-	true
-}
-
 # The command script whose output must not depend on the datapath implementation.
 ovsdp_script() {
 	local o=$OVSDP
