@@ -23,14 +23,15 @@ module! {
     license: "GPL",
     // Upstream's MODULE_ALIAS_GENL_FAMILY() for each family we register (PF_NETLINK 16,
     // NETLINK_GENERIC 16): a family looked up by name while no module holds it makes the
-    // kernel `request_module()` this alias. Upstream also declares ovs_meter and
-    // ovs_ct_limit, which we do not register yet. Which module an alias loads when both
+    // kernel `request_module()` this alias. Upstream also declares ovs_meter, which we do
+    // not register yet. Which module an alias loads when both
     // are installed is decided by packaging/openvswitch-rs.conf (README).
     alias: [
         "net-pf-16-proto-16-family-ovs_datapath",
         "net-pf-16-proto-16-family-ovs_vport",
         "net-pf-16-proto-16-family-ovs_flow",
-        "net-pf-16-proto-16-family-ovs_packet"
+        "net-pf-16-proto-16-family-ovs_packet",
+        "net-pf-16-proto-16-family-ovs_ct_limit"
     ],
 }
 

@@ -23,6 +23,8 @@ pub(crate) mod nla;
 #[allow(dead_code, unreachable_pub)]
 pub(crate) mod uapi;
 
+#[expect(unreachable_pub)]
+pub(crate) mod ct_limit_attrs;
 #[allow(dead_code, unreachable_pub)]
 pub(crate) mod flow_attrs;
 #[allow(dead_code, unreachable_pub)]

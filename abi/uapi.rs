@@ -431,3 +431,30 @@ pub mod psample_attr {
     pub const GROUP: u16 = 1;
     pub const COOKIE: u16 = 2;
 }
+
+/// `OVS_CT_LIMIT_FAMILY`.
+pub const OVS_CT_LIMIT_FAMILY: &str = "ovs_ct_limit";
+/// `OVS_CT_LIMIT_MCGROUP`.
+pub const OVS_CT_LIMIT_MCGROUP: &str = "ovs_ct_limit";
+/// `OVS_CT_LIMIT_VERSION`.
+pub const OVS_CT_LIMIT_VERSION: u32 = 1;
+
+/// `enum ovs_ct_limit_cmd`.
+pub mod ct_limit_cmd {
+    /// Add or change zone limits, or the default limit.
+    pub const SET: u8 = 1;
+    /// Remove zone limits (a zone falls back to the default), or reset the default to 0.
+    pub const DEL: u8 = 2;
+    /// The limits and connection counts of the zones asked for, or of every zone.
+    pub const GET: u8 = 3;
+}
+
+/// `enum ovs_ct_limit_attr`.
+pub mod ct_limit_attr {
+    /// An array of `struct ovs_zone_limit` (nested in name only).
+    pub const ZONE_LIMIT: u16 = 1;
+    pub const MAX: u16 = 1;
+}
+
+/// `OVS_ZONE_LIMIT_DEFAULT_ZONE`: the `zone_id` of the default limit.
+pub const OVS_ZONE_LIMIT_DEFAULT_ZONE: i32 = -1;

@@ -122,7 +122,9 @@ measure_pps() {
 # ---------------------------------------------------------------- contenders
 load() { # contender
 	case $1 in
-	ours) modprobe -q nf_nat && insmod "$KO" ;;
+	ours) # insmod loads no dependencies: the depends line's first, as modprobe would.
+		for dep in $(modinfo -F depends "$KO" | tr , ' '); do modprobe -q "$dep"; done
+		insmod "$KO" ;;
 	upstream) modprobe openvswitch ;;
 	bridge) modprobe bridge ;;
 	null) modprobe sch_ingress && modprobe act_mirred && modprobe cls_matchall ;;

@@ -5,9 +5,10 @@
 //!
 //! Upstream counterpart: `ovs_ct_copy_action()` (the template), `ovs_ct_execute()`,
 //! `__ovs_ct_lookup()`, `skb_nfct_cached()`, `ovs_ct_nat()`, `ovs_ct_commit()` and their
-//! helpers in `net/openvswitch/conntrack.c`. Not yet: fragment reassembly before the lookup
+//! helpers in `net/openvswitch/conntrack.c`; the limits a commit checks are
+//! `ct_limit.rs`'s. Not yet: fragment reassembly before the lookup
 //! (`ovs_ct_handle_fragments()`: a fragment is looked up as it is, and conntrack finds it
-//! invalid), and `ct_limit`.
+//! invalid).
 
 use kernel::prelude::*;
 
@@ -237,6 +238,9 @@ fn commit(
         let Some(conn) = p.conn() else {
             return Ok(nat_done);
         };
+        if !conn.fields().confirmed {
+            super::ct_limit::check_new(net, p, ct.family.nfproto(), ct.zone)?;
+        }
         if let Some(mask) = ct.eventmask {
             conn.set_eventmask(mask);
         }

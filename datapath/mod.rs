@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub(crate) mod conntrack;
+pub(crate) mod ct_limit;
 pub(crate) mod execute;
 pub(crate) mod flow_table;
 pub(crate) mod upcall;
@@ -427,6 +428,7 @@ impl<N: Notify> netdev::Events for DatapathEvents<N> {
 
     fn net_exit(net: NetNs) {
         destroy_all(Some(net));
+        ct_limit::net_exit(net, &mut ovs_lock());
     }
 
     fn rebalance() {

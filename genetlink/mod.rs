@@ -8,6 +8,7 @@
 // `unsafe` lives only in `sys/` and `net/`.
 #![forbid(unsafe_code)]
 
+pub(crate) mod ct_limit;
 pub(crate) mod datapath;
 pub(crate) mod flow;
 pub(crate) mod packet;
@@ -51,6 +52,8 @@ fn pid_list(pids: UpcallPids<'_>) -> Result<RcuBox<KVec<u32>>> {
 
 /// The registered families; dropping this unregisters them, in reverse order.
 pub(crate) struct Families {
+    /// Registered last, where the kernel has nf_conncount (as upstream's), so gone first.
+    _ct_limit: Option<Registration>,
     _regs: [Registration; 4],
 }
 
@@ -69,13 +72,20 @@ impl Families {
                 }
             })
         };
-        // Upstream's order: datapath, vport, flow, packet.
+        // Upstream's order: datapath, vport, flow, packet, (meter,) ct_limit.
         let dp = reg(&datapath::FAMILY)?;
         let vport = reg(&vport::FAMILY)?;
         let flow = reg(&flow::FAMILY)?;
         let packet = reg(&packet::FAMILY)?;
+        let regs = [dp, vport, flow, packet];
+        let ct_limit = if crate::net::conntrack::ConnCount::supported() {
+            Some(reg(&ct_limit::FAMILY)?)
+        } else {
+            None
+        };
         Ok(Self {
-            _regs: [dp, vport, flow, packet],
+            _ct_limit: ct_limit,
+            _regs: regs,
         })
     }
 }

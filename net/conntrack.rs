@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Safe wrappers over nf_conntrack: conntrack templates, a packet's connection, the packet
-//! at its network header for conntrack's calls, and a namespace's labels reference.
+//! at its network header for conntrack's calls, a namespace's labels reference, and its
+//! connection counts per zone (nf_conncount) for ct_limit.
 //!
 //! Upstream counterpart: the nf_conntrack calls of `net/openvswitch/conntrack.c`. What to do
 //! with them (the `ct` action's lookup and commit) is `datapath/conntrack.rs`'s; the fields
@@ -193,6 +194,108 @@ impl Drop for CtLabels {
         // SAFETY: Our use, on a live namespace (type invariant).
         unsafe { sys::ovs_rs_ct_labels_put(self.net.as_ptr()) };
     }
+}
+
+/// A namespace's connection counts per conntrack zone (`nf_conncount_init()`, keyed by the
+/// zone id), for ct_limit. Upstream keeps one per namespace (`ovs_ct_limit_init()`).
+///
+/// Dropping it sleeps (`nf_conncount_destroy()` waits for its garbage collection work), and
+/// packets may be counting in it under RCU: its holder unpublishes it, waits for a grace
+/// period and drops it in process context, before the namespace goes
+/// ([`crate::net::sync::RcuList::take_first_synced`] from the pernet pre-exit hook).
+///
+/// # Invariants
+///
+/// `data` came from `ovs_rs_conncount_init(net)` and is destroyed only by `Drop`; `net` is
+/// live while this value exists.
+pub(crate) struct ConnCount {
+    net: NetNs,
+    data: NonNull<sys::nf_conncount_data>,
+}
+
+// SAFETY: nf_conncount locks its own trees; counting is allowed from any context and CPU,
+// and destruction (`Drop`, `&mut self`) excludes every other use.
+unsafe impl Send for ConnCount {}
+// SAFETY: As above: `count*` take `&self` and nf_conncount serialises them itself.
+unsafe impl Sync for ConnCount {}
+
+impl ConnCount {
+    /// Whether this kernel has nf_conncount (`CONFIG_NETFILTER_CONNCOUNT`).
+    pub(crate) fn supported() -> bool {
+        // SAFETY: Reads a build-time constant.
+        unsafe { sys::ovs_rs_conncount_supported() }
+    }
+
+    /// May sleep. `EOPNOTSUPP` when the kernel has no nf_conncount
+    /// (`CONFIG_NETFILTER_CONNCOUNT`).
+    pub(crate) fn new(net: NetNs) -> Result<Self> {
+        let mut err = 0;
+        // SAFETY: `net` is live; `err` is a valid out-parameter.
+        let data = unsafe { sys::ovs_rs_conncount_init(net.as_ptr(), &mut err) };
+        match NonNull::new(data) {
+            // INVARIANT: from `ovs_rs_conncount_init(net)`.
+            Some(data) => Ok(Self { net, data }),
+            None => Err(errno_to_error(Errno(-err))),
+        }
+    }
+
+    /// The connections counted in `zone`, the packet's own connection added to them if it is
+    /// not counted yet (upstream's `nf_conncount_count_skb()` with the skb). The packet
+    /// carries its connection (after the lookup of a commit).
+    pub(crate) fn count_with(&self, p: &L3Packet<'_>, family: u8, zone: u16) -> u32 {
+        // The shim takes the RCU read section nf_conncount wants.
+        // SAFETY: `net` and `data` are live (type invariant); `p` holds a valid skb.
+        unsafe {
+            sys::ovs_rs_conncount_count(
+                self.net.as_ptr(),
+                p.ptr(),
+                family,
+                self.data.as_ptr(),
+                zone,
+            )
+        }
+    }
+
+    /// The connections counted in `zone`, for a GET (no packet).
+    pub(crate) fn count(&self, zone: u16) -> u32 {
+        // SAFETY: `net` and `data` are live (type invariant); a null skb only counts.
+        unsafe {
+            sys::ovs_rs_conncount_count(
+                self.net.as_ptr(),
+                core::ptr::null(),
+                0,
+                self.data.as_ptr(),
+                zone,
+            )
+        }
+    }
+}
+
+impl Drop for ConnCount {
+    fn drop(&mut self) {
+        // SAFETY: Ours, destroyed once, with `net` live (type invariant); the holder waited
+        // out the readers (type docs).
+        unsafe { sys::ovs_rs_conncount_destroy(self.net.as_ptr(), self.data.as_ptr()) };
+    }
+}
+
+/// Upstream conntrack.c's `OVS_NLERR()` lines, which carry no module prefix:
+/// "netlink: `msg`", rate limited.
+pub(crate) fn log_netlink(msg: &CStr) {
+    // SAFETY: `msg` is a valid C string for the call.
+    unsafe { sys::ovs_rs_ct_log_netlink(msg.as_ptr().cast()) };
+}
+
+/// "netlink: `cmd` zone limit has `rem` unknown bytes", rate limited.
+pub(crate) fn log_zone_limit_rest(cmd: &CStr, rem: i32) {
+    // SAFETY: `cmd` is a valid C string for the call.
+    unsafe { sys::ovs_rs_ct_log_zone_limit_rest(cmd.as_ptr().cast(), rem) };
+}
+
+/// "openvswitch: zone: `zone` exceeds conntrack limit", rate limited.
+pub(crate) fn log_zone_over_limit(zone: u16) {
+    // SAFETY: Takes a plain integer.
+    unsafe { sys::ovs_rs_ct_log_zone_over_limit(zone) };
 }
 
 /// Reads the fields of a connection.

@@ -35,6 +35,11 @@ impl Policy {
         Self::of(sys::NLA_UNSPEC, 0)
     }
 
+    /// `NLA_NESTED` with no policy for what it holds: empty, or at least a header long.
+    pub(crate) const fn nested() -> Self {
+        Self::of(sys::NLA_NESTED, 0)
+    }
+
     /// `NLA_U32`.
     pub(crate) const fn u32() -> Self {
         Self::of(sys::NLA_U32, 0)

@@ -317,6 +317,38 @@ impl<T: Send + 'static> RcuList<T> {
     }
 }
 
+impl<T: Send + 'static> RcuList<T> {
+    /// Unlinks the first value for which `pred` is true, waits for a grace period, and
+    /// hands the value back: no reader can see it any more, so its owner may drop it here,
+    /// in process context, even when its `Drop` sleeps (which a `call_rcu` free, in
+    /// softirq, may not). Sleeps: the caller holds no RCU read section.
+    pub fn take_first_synced(
+        &self,
+        mut pred: impl FnMut(&T) -> bool,
+        _w: &mut OvsLock,
+    ) -> Option<T> {
+        let mut link = &self.head;
+        loop {
+            let cur = link.load(Ordering::Relaxed);
+            // The writer's lock excludes concurrent unlinking.
+            // SAFETY: Reachable nodes are live (type invariant).
+            let node = unsafe { cur.as_ref() }?;
+            if pred(&node.value) {
+                link.store(node.next.load(Ordering::Relaxed), Ordering::Release);
+                // Readers that found the node before the unlink leave their sections
+                // before this returns; later ones cannot reach it.
+                env::synchronize_rcu();
+                // INVARIANT: unlinked and out of every reader's reach: ours again.
+                // SAFETY: `cur` came from `NodeBox::into_raw` (type invariant), is
+                // unlinked, and no reader holds it after the grace period.
+                let node = unsafe { NodeBox::from_raw(cur) };
+                return Some(env::into_inner(node).value);
+            }
+            link = &node.next;
+        }
+    }
+}
+
 impl<T: Send + 'static> Drop for RcuList<T> {
     fn drop(&mut self) {
         let mut cur = *self.head.get_mut();

@@ -17,6 +17,11 @@ pub(crate) fn new_box<T>(value: T, flags: Flags) -> Result<NodeBox<T>> {
     Ok(NodeBox::new(value, flags)?)
 }
 
+/// Moves a node's value out of its allocation, which is freed.
+pub(crate) fn into_inner<T>(node: NodeBox<T>) -> T {
+    NodeBox::into_inner(node)
+}
+
 /// Takes the OVS mutex.
 ///
 /// # Safety
@@ -66,4 +71,12 @@ pub(crate) unsafe fn call_rcu(
 ) {
     // SAFETY: The caller's contract is `call_rcu`'s.
     unsafe { sys::call_rcu(head, func) };
+}
+
+/// Waits until every RCU read section that was running has ended. Sleeps.
+pub(crate) fn synchronize_rcu() {
+    // The caller (a writer holding the OVS mutex) is in process context, outside any read
+    // section.
+    // SAFETY: Allowed in process context; it takes no argument.
+    unsafe { sys::synchronize_rcu() };
 }

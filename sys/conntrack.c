@@ -8,6 +8,7 @@
 #include <linux/netfilter.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_count.h>
 #include <net/netfilter/nf_conntrack_ecache.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_labels.h>
@@ -295,6 +296,73 @@ int ovs_rs_ct_labels_get(struct net *net)
 void ovs_rs_ct_labels_put(struct net *net)
 {
 	nf_connlabels_put(net);
+}
+
+bool ovs_rs_conncount_supported(void)
+{
+	return IS_ENABLED(CONFIG_NETFILTER_CONNCOUNT);
+}
+
+#if IS_ENABLED(CONFIG_NETFILTER_CONNCOUNT)
+struct nf_conncount_data *ovs_rs_conncount_init(struct net *net, int *err)
+{
+	struct nf_conncount_data *data = nf_conncount_init(net, sizeof(u32));
+
+	if (IS_ERR(data)) {
+		*err = PTR_ERR(data);
+		return NULL;
+	}
+	*err = 0;
+	return data;
+}
+
+void ovs_rs_conncount_destroy(struct net *net, struct nf_conncount_data *data)
+{
+	nf_conncount_destroy(net, data);
+}
+
+unsigned int ovs_rs_conncount_count(struct net *net, const struct sk_buff *skb, u8 l3num,
+				    struct nf_conncount_data *data, u16 zone)
+{
+	u32 key = zone;
+	unsigned int n;
+
+	rcu_read_lock();
+	n = nf_conncount_count_skb(net, skb, l3num, data, &key);
+	rcu_read_unlock();
+	return n;
+}
+#else
+struct nf_conncount_data *ovs_rs_conncount_init(struct net *net, int *err)
+{
+	*err = -EOPNOTSUPP;
+	return NULL;
+}
+
+void ovs_rs_conncount_destroy(struct net *net, struct nf_conncount_data *data)
+{
+}
+
+unsigned int ovs_rs_conncount_count(struct net *net, const struct sk_buff *skb, u8 l3num,
+				    struct nf_conncount_data *data, u16 zone)
+{
+	return 0;
+}
+#endif
+
+void ovs_rs_ct_log_netlink(const char *msg)
+{
+	net_info_ratelimited("netlink: %s\n", msg);
+}
+
+void ovs_rs_ct_log_zone_limit_rest(const char *cmd, int rem)
+{
+	net_info_ratelimited("netlink: %s zone limit has %d unknown bytes\n", cmd, rem);
+}
+
+void ovs_rs_ct_log_zone_over_limit(u16 zone)
+{
+	net_warn_ratelimited("openvswitch: zone: %u exceeds conntrack limit\n", zone);
 }
 
 /*

@@ -90,6 +90,23 @@ void ovs_rs_ct_put(struct nf_conn *ct);
 int ovs_rs_ct_labels_get(struct net *net);
 void ovs_rs_ct_labels_put(struct net *net);
 
+/*
+ * Connection counting per zone, for ovs_ct_limit (nf_conncount, keyed by the zone id).
+ * Without CONFIG_NETFILTER_CONNCOUNT, _init fails with -EOPNOTSUPP and upstream has no
+ * ovs_ct_limit family either.
+ */
+struct nf_conncount_data;
+bool ovs_rs_conncount_supported(void);
+struct nf_conncount_data *ovs_rs_conncount_init(struct net *net, int *err);
+void ovs_rs_conncount_destroy(struct net *net, struct nf_conncount_data *data);
+unsigned int ovs_rs_conncount_count(struct net *net, const struct sk_buff *skb, u8 l3num,
+				    struct nf_conncount_data *data, u16 zone);
+
+/* Upstream conntrack.c's log lines, which it prints without the module prefix. */
+void ovs_rs_ct_log_netlink(const char *msg);
+void ovs_rs_ct_log_zone_limit_rest(const char *cmd, int rem);
+void ovs_rs_ct_log_zone_over_limit(u16 zone);
+
 /* Verdicts and ctinfo values. */
 #define OVS_RS_NF_DROP 0
 #define OVS_RS_NF_ACCEPT 1

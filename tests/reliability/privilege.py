@@ -52,13 +52,15 @@ def try_op(ovs, fn):
 
 
 def extra_families(ovs):
-    """ovs_meter and ovs_ct_limit (upstream only): {name: id}."""
+    """ovs_meter (upstream only) and ovs_ct_limit: {name: id}."""
     out = {}
+    fams = ("ovs_meter", "ovs_ct_limit")
     if os.environ.get("TARGET") != "upstream":
-        # Looking a family up by name autoloads the module that has it: openvswitch.ko,
-        # which then fails to load beside ours.
-        return out
-    for fam in ("ovs_meter", "ovs_ct_limit"):
+        # Looking a family up by name autoloads the module that has it: for ovs_meter,
+        # which ours does not register yet, openvswitch.ko, which then fails to load
+        # beside ours.
+        fams = ("ovs_ct_limit",)
+    for fam in fams:
         try:
             m = ovs.sock.discovery(fam)
             out[fam] = m.get_attr("CTRL_ATTR_FAMILY_ID")

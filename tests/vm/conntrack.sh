@@ -9,6 +9,8 @@
 #   - the same UDP 5-tuple tracked in zone 7 is a new connection there (zones isolate);
 #   - a new connection from the other side is not established, and goes nowhere;
 #   - SNAT to an address and port range, and the NAT undone for the replies;
+#   - ct_limit (ovs-dpctl ct-set-limits, ct-get-limits, ct-del-limits): a zone's second
+#     connection refused over its limit of 1, and logged; the counts; the default limit;
 #   - the FTP helper: a passive-mode data connection is related (and passes) with it, new
 #     (and dropped) without it (the full form: OVS_RS_CHECK=full, or unset as when run by
 #     hand; make check's quick form leaves it out);
@@ -126,6 +128,35 @@ conntrack_script() {
 	ct_list
 	c_sorted dump-flows c0
 
+	# ct_limit, set by stock ovs-dpctl: zone 3 holds one connection, so a second ping (a new
+	# ICMP id) is refused at its commit and logged; without the zone's limit (the default,
+	# 10, applies) it passes. The counts come from nf_conncount.
+	c del-flows c0
+	conntrack -F >/dev/null 2>&1
+	local logged0
+	logged0=$(dmesg | grep -c 'openvswitch: zone: 3 exceeds conntrack limit')
+	# ovs-dpctl says at start whether the module has meters: ours not yet (issue 16), which
+	# is not this suite's.
+	d() {
+		echo "\$ ovs-dpctl $*"
+		ovs-dpctl "$@" 2>&1 | grep -v 'dpif_netlink|INFO|The kernel module does not support meters'
+		echo "rc=${PIPESTATUS[0]}"
+	}
+	d ct-get-limits system@c0
+	d ct-set-limits system@c0 default=10 zone=3,limit=1 zone=4,limit=7
+	c add-flow c0 "recirc_id(0),in_port(1),$ip" "ct(commit,zone=3),2"
+	c add-flow c0 "recirc_id(0),in_port(2),$ip" "ct(zone=3),recirc(0xa)"
+	c add-flow c0 "recirc_id(0xa),in_port(2),ct_state(+trk+est),$ip" 1
+	outcome "icmp x->y first in zone 3 (limit 1)" ip netns exec nsx ping -c 1 -W 2 10.12.0.2
+	outcome "icmp x->y second in zone 3 (limit 1)" ip netns exec nsx ping -c 1 -W 2 10.12.0.2
+	echo "zone 3 over its limit logged: $(($(dmesg | grep -c 'openvswitch: zone: 3 exceeds conntrack limit') - logged0))"
+	d ct-get-limits system@c0
+	d ct-get-limits system@c0 zone=3,4,5
+	d ct-del-limits system@c0 zone=3
+	outcome "icmp x->y in zone 3 (default limit 10)" ip netns exec nsx ping -c 1 -W 2 10.12.0.2
+	d ct-get-limits system@c0
+	ct_list
+
 	# The FTP helper: the control connection to port 21 is committed with helper=ftp, so the
 	# server's passive-mode reply (227, port 31*256+65 = 8001) makes the data connection
 	# from x related; only established and related connections pass from x. Without the
@@ -231,7 +262,9 @@ test_conntrack_differential() {
 		ftp=$(printf '%s\n' 'ftp control (ftp) ok' 'ftp data (ftp) ok' 'ftp control (none) ok' \
 			'ftp data (none) failed')
 	want=$(printf '%s\n' 'icmp x->y ok' 'tcp x->y ok' 'udp x->y ok' 'icmp y->x (new from y) failed' \
-		'udp x->y new in zone 7 ok' 'tcp snat ok' ${ftp:+"$ftp"} 'icmp x->y after ct_clear ok')
+		'udp x->y new in zone 7 ok' 'tcp snat ok' 'icmp x->y first in zone 3 (limit 1) ok' \
+		'icmp x->y second in zone 3 (limit 1) failed' 'icmp x->y in zone 3 (default limit 10) ok' \
+		${ftp:+"$ftp"} 'icmp x->y after ct_clear ok')
 	if [ "$(grep -E ' (ok|failed)$' "$work/upstream.out")" != "$want" ]; then
 		sed 's/^/upstream: /' "$work/upstream.out"
 		fail "upstream's outcomes are not the expected ones"
@@ -241,7 +274,9 @@ test_conntrack_differential() {
 	grep -q 'mark=17' "$work/upstream.out" || fail "no connection with mark 0x11 listed" ||
 		return 1
 	grep -q 'dst=10.12.0.100 sport=7003 dport=5000-5010 ' "$work/upstream.out" ||
-		fail "no SNAT to 10.12.0.100 with a port in 5000-5010 listed"
+		fail "no SNAT to 10.12.0.100 with a port in 5000-5010 listed" || return 1
+	grep -q 'zone 3 over its limit logged: [1-9]' "$work/upstream.out" ||
+		fail "no 'zone: 3 exceeds conntrack limit' in the kernel log"
 }
 
 set -- ${CONNTRACK_TESTS:-conntrack_differential}

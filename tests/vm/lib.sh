@@ -35,9 +35,13 @@ fail() { echo "FAIL: $*"; return 1; }
 family_listed() { genl ctrl list | grep -q "^Name: $1\$"; }
 
 ours_loaded() { [ -d /sys/module/openvswitch_rs ]; }
-# insmod does not load dependencies: conntrack and NAT come first, as modprobe would
-# load them from the module's depends line.
-insmod_ours() { modprobe -q nf_nat && insmod "$KO" "$@"; }
+# insmod does not load dependencies: those of the module's depends line (conntrack, NAT,
+# nf_conncount) come first, as modprobe would load them.
+insmod_deps() {
+	local dep
+	for dep in $(modinfo -F depends "$1" | tr , ' '); do modprobe -q "$dep" || return 1; done
+}
+insmod_ours() { insmod_deps "$KO" && insmod "$KO" "$@"; }
 load_ours() { ours_loaded || insmod_ours; }
 unload_ours() { ! ours_loaded || rmmod openvswitch_rs; }
 unload_upstream() {

@@ -3,6 +3,8 @@
 // As in the module: no `unsafe` in the pure core.
 #![forbid(unsafe_code)]
 
+#[path = "../../../abi/ct_limit_attrs.rs"]
+pub mod ct_limit_attrs;
 #[path = "../../../abi/dp_attrs.rs"]
 pub mod dp_attrs;
 #[path = "../../../abi/errno.rs"]

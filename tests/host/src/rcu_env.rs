@@ -34,6 +34,10 @@ pub fn new_box<T>(value: T, _flags: Flags) -> Result<NodeBox<T>> {
     Ok(Box::new(value))
 }
 
+pub fn into_inner<T>(node: NodeBox<T>) -> T {
+    *node
+}
+
 static OVS_MUTEX: AtomicBool = AtomicBool::new(false);
 static READERS: AtomicUsize = AtomicUsize::new(0);
 
@@ -100,6 +104,14 @@ pub fn grace_period() -> Option<usize> {
         unsafe { func(head) };
     }
     Some(n)
+}
+
+/// The model's `synchronize_rcu()`: waits until no reader is inside a section (callbacks
+/// queued by `call_rcu` stay queued, as the kernel's may).
+pub fn synchronize_rcu() {
+    while READERS.load(Ordering::Acquire) != 0 {
+        std::thread::yield_now();
+    }
 }
 
 /// Callbacks queued and not yet run.

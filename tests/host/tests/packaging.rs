@@ -3,7 +3,7 @@
 //! `modprobe openvswitch` load ours, `dkms.conf`, and the install targets.
 
 use ovs_rs_host::abi::uapi::{
-    OVS_DATAPATH_FAMILY, OVS_FLOW_FAMILY, OVS_PACKET_FAMILY, OVS_VPORT_FAMILY,
+    OVS_CT_LIMIT_FAMILY, OVS_DATAPATH_FAMILY, OVS_FLOW_FAMILY, OVS_PACKET_FAMILY, OVS_VPORT_FAMILY,
 };
 
 fn repo_file(path: &str) -> String {
@@ -33,6 +33,7 @@ fn the_module_declares_a_genl_alias_for_each_family_it_registers() {
         OVS_VPORT_FAMILY,
         OVS_FLOW_FAMILY,
         OVS_PACKET_FAMILY,
+        OVS_CT_LIMIT_FAMILY,
     ]
     .iter()
     .map(|f| genl_alias(f))

@@ -180,3 +180,47 @@ fn the_lock_serialises_writers_across_threads() {
     }
     assert_eq!(*CELL.get(&ovs_lock()), 200);
 }
+
+#[test]
+fn take_first_synced_waits_for_readers_and_hands_the_value_back() {
+    let _s = serial();
+    let list = RcuList::new();
+    let mut lock = ovs_lock();
+    for v in [1, 2, 3] {
+        list.push_front(boxed(v), &mut lock);
+    }
+    // A reader on another thread leaves its section after a while; the take waits for it.
+    let left = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let left = left.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let h = std::thread::spawn(move || {
+            let rcu = rcu_read_lock();
+            tx.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            left.store(true, Ordering::SeqCst);
+            drop(rcu);
+        });
+        rx.recv().unwrap();
+        h
+    };
+    let taken = list.take_first_synced(|t| t.0 == 2, &mut lock).unwrap();
+    assert!(
+        left.load(Ordering::SeqCst),
+        "returned while a reader was inside"
+    );
+    reader.join().unwrap();
+    assert_eq!(taken.0, 2);
+    // Nothing queued for a grace period: the value is the caller's, dropped once, here.
+    assert_eq!(queued(), 0);
+    assert_eq!(drops(), 0);
+    drop(taken);
+    assert_eq!(drops(), 1);
+    assert!(list.take_first_synced(|t| t.0 == 2, &mut lock).is_none());
+    let rest: Vec<u32> = list.iter(&lock).map(|t| t.0).collect();
+    assert_eq!(rest, [3, 1]);
+    drop(list);
+    drop(lock);
+    assert_eq!(grace_period(), Some(2));
+    assert_eq!(drops(), 3);
+}
