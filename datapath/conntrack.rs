@@ -130,7 +130,7 @@ fn cached(
         if !(ct.force && reply) {
             return executed;
         }
-        if conn.fields().confirmed {
+        if conn.confirmed() {
             conn.delete();
         }
     }
@@ -150,9 +150,7 @@ fn lookup(
     // An unconfirmed connection shared with another skb (a clone) must not get the
     // extensions a commit adds: look it up afresh.
     if is_cached && ct.commit {
-        let reset = p
-            .conn()
-            .is_some_and(|c| !c.fields().confirmed && c.shared());
+        let reset = p.conn().is_some_and(|c| !c.confirmed() && c.shared());
         if reset {
             p.unset(0);
             is_cached = false;
@@ -171,7 +169,7 @@ fn lookup(
     }
     let Some((confirmed, has_help, tcp_established)) = p
         .conn()
-        .map(|c| (c.fields().confirmed, c.has_help(), c.tcp_established()))
+        .map(|c| (c.confirmed(), c.has_help(), c.tcp_established()))
     else {
         return Ok(0);
     };
@@ -238,25 +236,26 @@ fn commit(
         let Some(conn) = p.conn() else {
             return Ok(nat_done);
         };
-        if !conn.fields().confirmed {
+        let confirmed = conn.confirmed();
+        if !confirmed {
             super::ct_limit::check_new(net, p, ct.family.nfproto(), ct.zone)?;
         }
         if let Some(mask) = ct.eventmask {
             conn.set_eventmask(mask);
         }
-        let fields = conn.fields();
         if let Some(m) = ct.mark {
             // As upstream: the value is not masked again.
-            let new = m.value | (fields.mark & !m.mask);
-            if new != fields.mark {
+            let old = conn.mark();
+            let new = m.value | (old & !m.mask);
+            if new != old {
                 conn.write_mark(new);
-                if fields.confirmed {
+                if confirmed {
                     conn.event_mark();
                 }
                 key.set_u32(kf::CT_MARK, new);
             }
         }
-        if !fields.confirmed {
+        if !confirmed {
             init_labels(&conn, key, ct)?;
         } else if let Some(l) = ct.labels {
             if !conn.ensure_labels() {
@@ -268,7 +267,7 @@ fn commit(
             }
         }
     }
-    if p.conn().is_some_and(|c| !c.fields().confirmed) {
+    if p.conn().is_some_and(|c| !c.confirmed()) {
         // The helpers run now, with every extension in place.
         p.run_helper(ct.family.nfproto()).to_result()?;
     }

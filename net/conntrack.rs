@@ -586,6 +586,18 @@ impl Conn<'_> {
         have.is_null() || have != want
     }
 
+    /// Whether the connection is in conntrack's table (`nf_ct_is_confirmed()`): the one
+    /// field the packet path asks most, without reading them all.
+    pub(crate) fn confirmed(&self) -> bool {
+        // SAFETY: Valid connection (type invariant).
+        unsafe { sys::ovs_rs_ct_confirmed(self.ptr()) }
+    }
+
+    pub(crate) fn mark(&self) -> u32 {
+        // SAFETY: Valid connection (type invariant).
+        unsafe { sys::ovs_rs_ct_mark(self.ptr()) }
+    }
+
     pub(crate) fn tcp_established(&self) -> bool {
         // SAFETY: Valid connection.
         unsafe { sys::ovs_rs_ct_tcp_established(self.ptr()) }

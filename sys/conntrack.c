@@ -167,6 +167,16 @@ void ovs_rs_ct_fields(const struct nf_conn *ct, struct ovs_rs_ct_fields *out)
 	out->orig_icmp_code = orig->dst.u.icmp.code;
 }
 
+bool ovs_rs_ct_confirmed(const struct nf_conn *ct)
+{
+	return nf_ct_is_confirmed(ct);
+}
+
+u32 ovs_rs_ct_mark(const struct nf_conn *ct)
+{
+	return READ_ONCE(ct->mark);
+}
+
 struct nf_conn *ovs_rs_ct_master(const struct nf_conn *ct)
 {
 	return ct->master;

@@ -62,6 +62,8 @@ struct ovs_rs_ct_fields {
 };
 
 void ovs_rs_ct_fields(const struct nf_conn *ct, struct ovs_rs_ct_fields *out);
+bool ovs_rs_ct_confirmed(const struct nf_conn *ct);
+u32 ovs_rs_ct_mark(const struct nf_conn *ct);
 struct nf_conn *ovs_rs_ct_master(const struct nf_conn *ct);
 bool ovs_rs_ct_shared(const struct nf_conn *ct);
 bool ovs_rs_ct_in_net(const struct nf_conn *ct, const struct net *net);

@@ -173,6 +173,11 @@ def userns(dp, dpif):
     for op, fn in mutations(ovs, dp, dp + "x", dpif):
         if op in ("dp_new", "dp_del_new"):
             continue  # a datapath of its own: below
+        if op.startswith("ct_limit"):
+            # ovs_ct_limit changes the requester's own namespace whatever the header's
+            # dp_ifindex says (upstream's sock_net()), and this user owns that one.
+            out["own_" + op] = try_op(ovs, fn)
+            continue
         out["init_" + op] = try_op(ovs, fn)
     # A datapath of its own, with an internal port, a veth port, a flow, an execute.
     own = "r5u"
