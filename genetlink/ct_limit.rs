@@ -168,8 +168,10 @@ impl DoIt for Get {
                     }
                     None => {
                         put_default(w, limits)?;
-                        for &(z, _) in limits.map_or(&[][..], |l| l.zones(&rcu)) {
-                            put_zone(w, limits, z, &rcu)?;
+                        if let Some(l) = limits {
+                            for &(z, limit) in l.zones(&rcu) {
+                                w.put_raw(&encode_zone_limit(i32::from(z), limit, l.count(z)))?;
+                            }
                         }
                     }
                 }

@@ -273,8 +273,8 @@ impl ConnCount {
 
 impl Drop for ConnCount {
     fn drop(&mut self) {
-        // SAFETY: Ours, destroyed once, with `net` live (type invariant); the holder waited
-        // out the readers (type docs).
+        // The holder waited out the readers before dropping this (type docs).
+        // SAFETY: Ours, destroyed once, with `net` live (type invariant).
         unsafe { sys::ovs_rs_conncount_destroy(self.net.as_ptr(), self.data.as_ptr()) };
     }
 }

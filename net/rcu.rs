@@ -338,9 +338,9 @@ impl<T: Send + 'static> RcuList<T> {
                 // Readers that found the node before the unlink leave their sections
                 // before this returns; later ones cannot reach it.
                 env::synchronize_rcu();
-                // INVARIANT: unlinked and out of every reader's reach: ours again.
-                // SAFETY: `cur` came from `NodeBox::into_raw` (type invariant), is
-                // unlinked, and no reader holds it after the grace period.
+                // INVARIANT: unlinked and out of every reader's reach: ours again. `cur` came
+                // from `NodeBox::into_raw` (type invariant) and no reader holds it now.
+                // SAFETY: So this is its one owner taking it back.
                 let node = unsafe { NodeBox::from_raw(cur) };
                 return Some(env::into_inner(node).value);
             }
