@@ -53,8 +53,16 @@ for target in "$@"; do
 	ours) load_ours || exit 1;;
 	esac
 	echo "== openvswitch.sh against $target"
+	# The console copy is stamped with the time of day (the log stays as the test wrote it).
+	calls0=$(grep -c '^pyfork: call' /run/ovs-rs-pyfork.log 2>/dev/null)
 	# shellcheck disable=SC2086 # $tests is a list of names
-	(cd "$dir" && ./openvswitch.sh -p $tests </dev/null) 2>&1 | tee "$outdir/$target.log"
+	(cd "$dir" && ./openvswitch.sh -p $tests </dev/null) 2>&1 | tee "$outdir/$target.log" |
+		while IFS= read -r line; do printf '%(%T)T %s\n' -1 "$line"; done
+	if [ -n "$pyfork_server" ]; then
+		# Where the time went: the ovs-dpctl.py calls, each a forked copy (pyfork's log).
+		tail -n +$((${calls0:-0} + 2)) /run/ovs-rs-pyfork.log |
+			awk '/^pyfork: call/ { n++; s += $3 } END { printf "# pyfork: %d ovs-dpctl.py calls, %.0f s in them\n", n, s }'
+	fi
 	# openvswitch.sh's own verdict is in the log; the table reads it from there.
 	for failed in "$dir"/test_*; do
 		[ -d "$failed" ] || continue
