@@ -1259,17 +1259,37 @@ def sc_flow(t, ovs, name):
         t.eq(ovs.dp_get(name)["stats"]["flows"], 0, "n_flows 0 after the flush")
 
 
+def ipv4_src_offset(flow_attrs):
+    """Where the IPv4 source of FLOW_ATTR key's IPV4 attribute sits in encoded flow attrs."""
+    off = 0
+    for at, body in parse_attrs(flow_attrs):
+        if at == FLOW_ATTR["key"]:
+            inner = off + 4
+            for kt, q in parse_attrs(body):
+                if kt == KEY["ipv4"]:
+                    return inner + 4
+                inner += (4 + len(q) + 3) & ~3
+        off += (4 + len(body) + 3) & ~3
+    raise ValueError("no IPv4 key attribute")
+
+
 def sc_flow_dump(t, ovs, name, count):
     """Many flows in one batch; dumps list each exactly once."""
     count = int(count)
     with DpScope(ovs, name) as dp:
         dpif = dp.ifindex
         t0 = time.monotonic()
+        # One encoding, its IPv4 source patched per flow: encoding each key in python cost
+        # 20 s of 10,000 flows under TCG (make check, 2026-12-03), for bytes that differ in 4.
+        tpl = Ovs.flow_attrs(key=flow_key(1), mask=MASK, actions=[["output", 2]])
+        src_at = ipv4_src_offset(tpl)
         reqs = []
         for i in range(count):
-            a = Ovs.flow_attrs(key=flow_key(i + 1), mask=MASK, actions=[["output", 2]],
-                               ufid=ufid_of(i) if i % 2 else None)
+            a = (tpl[:src_at] + struct.pack("!I", 0x0A000000 + i + 1) + tpl[src_at + 4:] +
+                 (nla(FLOW_ATTR["ufid"], ufid_of(i)) if i % 2 else b""))
             reqs.append((CMD_NEW, a, NLM_F_CREATE, dpif))
+        t.eq(reqs[1][1], Ovs.flow_attrs(key=flow_key(2), mask=MASK, actions=[["output", 2]],
+                                        ufid=ufid_of(1)), "patched request = encoded request")
         t1 = time.monotonic()
         errs = ovs.batch("ovs_flow", reqs)
         t2 = time.monotonic()
