@@ -18,6 +18,7 @@ import random
 import signal
 import socket
 import struct
+import subprocess
 import sys
 import time
 import traceback
@@ -156,7 +157,7 @@ def w_features(rng, deadline, c, idx):
               masks_cache_size=rng.choice([0, 1, 256, 8192]))
         try:
             lst = Listener(ovs)
-        except Exception as e:  # pyroute2's own family resolution, not the datapath's answer
+        except OSError as e:  # the socket itself, not the datapath's answer
             c.errs[type(e).__name__] = c.errs.get(type(e).__name__, 0) + 1
             time.sleep(0.1)
             continue
@@ -211,19 +212,20 @@ WORKERS = [w_datapaths, w_datapaths, w_ports, w_ports, w_flows, w_flows, w_featu
 
 def setup_traffic():
     """src ns --veth-- [port 1  TRAFFIC_DP  port 2] --veth-- dst ns."""
-    for ns in (SRC_NS, DST_NS):
-        sh(f"ip netns del {ns}")
-        sh(f"ip netns add {ns}")
-    sh(f"ip link add chs0 type veth peer name chs1 netns {SRC_NS}")
-    sh(f"ip link add chd0 type veth peer name chd1 netns {DST_NS}")
-    sh(f"ip -n {SRC_NS} link set chs1 address {MAC1}")
-    sh(f"ip -n {DST_NS} link set chd1 address {MAC2}")
-    for ns, dev, ip in ((SRC_NS, "chs1", SRC_IP), (DST_NS, "chd1", DST_IP)):
-        sh(f"ip -n {ns} addr add {ip}/24 dev {dev}")
-        sh(f"ip -n {ns} link set {dev} up")
-    sh(f"ip -n {SRC_NS} neigh add {DST_IP} lladdr {MAC2} dev chs1")
-    sh("ip link set chs0 up")
-    sh("ip link set chd0 up")
+    # One `ip -batch` per namespace, not a shell and an ip per command: 13 of those took
+    # 17 s under TCG on the debug kernel (2026-12-04).
+    def batch(cmds, ns=None):
+        subprocess.run(["ip"] + (["-n", ns] if ns else []) + ["-force", "-batch", "-"],
+                       input="\n".join(cmds) + "\n", text=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
+    batch([f"netns del {SRC_NS}", f"netns del {DST_NS}", f"netns add {SRC_NS}",
+           f"netns add {DST_NS}", f"link add chs0 type veth peer name chs1 netns {SRC_NS}",
+           f"link add chd0 type veth peer name chd1 netns {DST_NS}",
+           "link set chs0 up", "link set chd0 up"])
+    for ns, dev, mac, ip in ((SRC_NS, "chs1", MAC1, SRC_IP), (DST_NS, "chd1", MAC2, DST_IP)):
+        batch([f"link set {dev} address {mac}", f"addr add {ip}/24 dev {dev}",
+               f"link set {dev} up"] +
+              ([f"neigh add {DST_IP} lladdr {MAC2} dev {dev}"] if ns == SRC_NS else []), ns)
     ovs = Ovs()
     ovs.dp_new(TRAFFIC_DP, upcall_pid=0)
     d = ovs.dpif(TRAFFIC_DP)

@@ -38,9 +38,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vm"))
 from ovs_client import (ACTION, FLOW_ATTR, NLM_F_CREATE, PACKET_ATTR, PACKET_CMD_MISS,  # noqa: E402
                         SO_RCVBUFFORCE, NlError, Ovs, _parse_stream, encode_actions, nla, nla_nest,
-                        nla_u16, parse_attrs)
-from pyroute2.netlink import genlmsg  # noqa: E402
-from pyroute2.netlink.generic import GenericNetlinkSocket  # noqa: E402
+                        genl_socket, nla_u16, parse_attrs)
 
 MODE = os.environ.get("MODE", "quick")
 TARGET = os.environ.get("TARGET", "?")
@@ -86,8 +84,7 @@ class Drain(threading.Thread):
 
     def __init__(self, ovs):
         super().__init__(daemon=True)
-        self.sock = GenericNetlinkSocket()
-        self.sock.bind("ovs_datapath", genlmsg)
+        self.sock = genl_socket()
         self.sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 64 << 20)
         self.portid = self.sock.getsockname()[0]
         self.pkt_family = ovs.ids["ovs_packet"]
@@ -127,8 +124,7 @@ class Drain(threading.Thread):
 
 
 def closed_portid():
-    s = GenericNetlinkSocket()
-    s.bind("ovs_datapath", genlmsg)
+    s = genl_socket()
     pid = s.getsockname()[0]
     s.close()
     return pid

@@ -25,7 +25,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vm"))
 import ovs_client  # noqa: E402
 ovs_client.SO_RCVBUFFORCE = 8  # SO_RCVBUF: SO_RCVBUFFORCE needs CAP_NET_ADMIN  # noqa: E402
-from ovs_client import NLM_F_CREATE, VERSION, NlError, Ovs, nla, nla_nest, nla_u32  # noqa: E402
+from ovs_client import (NLM_F_CREATE, VERSION, NlError, Ovs, nla, nla_nest, nla_u32,  # noqa: E402
+                        resolve_family)
 
 KEY = {"in_port": 1, "eth": {"src": "02:00:00:00:05:01", "dst": "02:00:00:00:05:02"},
        "eth_type": 0x0800,
@@ -62,9 +63,8 @@ def extra_families(ovs):
         fams = ("ovs_ct_limit",)
     for fam in fams:
         try:
-            m = ovs.sock.discovery(fam)
-            out[fam] = m.get_attr("CTRL_ATTR_FAMILY_ID")
-        except Exception:  # noqa: BLE001 - a family the module does not register
+            out[fam] = resolve_family(ovs.sock, fam)[0]
+        except NlError:  # a family the module does not register
             pass
     for fam, fid in out.items():
         ovs.ids[fam] = fid

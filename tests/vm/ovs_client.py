@@ -2,9 +2,11 @@
 """A compact client for the four Open vSwitch generic-netlink families, for the VM tests.
 
 Written from include/uapi/linux/openvswitch.h and net/openvswitch/datapath.c; independent of
-both our module's code and upstream's ovs-dpctl.py. pyroute2's GenericNetlinkSocket opens the
-sockets and resolves the families and multicast groups; messages are packed and parsed here,
-byte by byte, with struct (fast enough for 100k flows under TCG, and exact about the ABI).
+both our module's code and upstream's ovs-dpctl.py. It speaks generic netlink itself, over a
+plain AF_NETLINK socket: the families and multicast groups are resolved with nlctrl's
+CTRL_CMD_GETFAMILY, and messages are packed and parsed byte by byte with struct (fast enough
+for 100k flows under TCG, and exact about the ABI). It does not import pyroute2: that import
+alone took 10-16 s of every test process's start under TCG on the debug kernel.
 
 Library:
     ovs = Ovs()
@@ -36,8 +38,6 @@ import subprocess
 import sys
 import time
 
-from pyroute2.netlink import genlmsg
-from pyroute2.netlink.generic import GenericNetlinkSocket
 
 # --- netlink and ABI numbers -------------------------------------------------------------------
 
@@ -50,6 +50,7 @@ NLA_F_NESTED = 0x8000
 NLA_TYPE_MASK = 0x3FFF
 SO_RCVBUFFORCE = 33
 SOL_NETLINK, NETLINK_ADD_MEMBERSHIP = 270, 1
+NETLINK_GENERIC = 16
 
 CMD_NEW, CMD_DEL, CMD_GET, CMD_SET = 1, 2, 3, 4
 PACKET_CMD_MISS, PACKET_CMD_ACTION, PACKET_CMD_EXECUTE = 1, 2, 3
@@ -426,19 +427,64 @@ def _parse_stream(buf, fam_by_id):
         off += (n + 3) & ~3
 
 
+# nlctrl (include/uapi/linux/genetlink.h): the family that names the others.
+GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 0x10, 3
+CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_ATTR_MCAST_GROUPS = 1, 2, 7
+CTRL_ATTR_MCAST_GRP_NAME, CTRL_ATTR_MCAST_GRP_ID = 1, 2
+
+
+def genl_socket():
+    """A generic-netlink socket bound to a kernel-assigned portid."""
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+    sock.bind((0, 0))
+    return sock
+
+
+def resolve_family(sock, name, timeout=30.0):
+    """(id, {group name: group id}) of the generic-netlink family NAME, asked of nlctrl on
+    SOCK. Like every lookup by name (genl ctrl get, pyroute2's bind), it makes the kernel
+    autoload the module that aliases the family. Raises NlError (ENOENT: no such family)."""
+    seq = int(time.monotonic() * 1000) & 0x7FFFFFFF
+    body = struct.pack("=BBH", CTRL_CMD_GETFAMILY, 1, 0) + nla(CTRL_ATTR_FAMILY_NAME,
+                                                                 name.encode() + b"\0")
+    sock.sendto(struct.pack("=IHHII", 16 + len(body), GENL_ID_CTRL, NLM_F_REQUEST, seq, 0) +
+                body, (0, 0))
+    deadline = time.monotonic() + timeout
+    while True:
+        r, _, _ = select.select([sock.fileno()], [], [], max(0.0, deadline - time.monotonic()))
+        if not r:
+            raise NlError(errno.ETIMEDOUT, f"nlctrl getfamily {name}")
+        buf = sock.recv(1 << 16)
+        off = 0
+        while off + 16 <= len(buf):
+            n, t, _, s, _ = struct.unpack_from("=IHHII", buf, off)
+            if n < 16:
+                break
+            if s == seq and t == NLMSG_ERROR:
+                raise NlError(-struct.unpack_from("=i", buf, off + 16)[0],
+                              f"nlctrl getfamily {name}")
+            if s == seq and t == GENL_ID_CTRL:
+                fid, groups = None, {}
+                for at, q in parse_attrs(buf[off + 20:off + n]):
+                    if at == CTRL_ATTR_FAMILY_ID:
+                        fid = struct.unpack_from("=H", q)[0]
+                    elif at == CTRL_ATTR_MCAST_GROUPS:
+                        for _, g in parse_attrs(q):
+                            ga = dict(parse_attrs(g))
+                            groups[ga[CTRL_ATTR_MCAST_GRP_NAME].rstrip(b"\0").decode()] = \
+                                struct.unpack_from("=I", ga[CTRL_ATTR_MCAST_GRP_ID])[0]
+                return fid, groups
+            off += (n + 3) & ~3
+
+
 class Ovs:
     """One generic-netlink socket for requests, with the four families resolved."""
 
     def __init__(self, families=("ovs_datapath", "ovs_vport", "ovs_flow", "ovs_packet")):
-        self.sock = GenericNetlinkSocket()
-        self.sock.bind(families[0], genlmsg)
+        self.sock = genl_socket()
         self.ids, self.groups = {}, {}
         for f in families:
-            m = self.sock.discovery(f)
-            self.ids[f] = m.get_attr("CTRL_ATTR_FAMILY_ID")
-            self.groups[f] = {g.get_attr("CTRL_ATTR_MCAST_GRP_NAME"):
-                              g.get_attr("CTRL_ATTR_MCAST_GRP_ID")
-                              for g in m.get_attr("CTRL_ATTR_MCAST_GROUPS", [])}
+            self.ids[f], self.groups[f] = resolve_family(self.sock, f)
         self.fam_by_id = {v: k for k, v in self.ids.items()}
         self.sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 32 << 20)
         self.portid = self.sock.getsockname()[0]
@@ -664,12 +710,10 @@ class Listener:
 
     def __init__(self, ovs, groups=()):
         self.ovs = ovs
-        self.sock = GenericNetlinkSocket()
-        self.sock.bind("ovs_datapath", genlmsg)
+        self.sock = genl_socket()
         self.sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 16 << 20)
         self.portid = self.sock.getsockname()[0]
         for fam in groups:
-            # By id: GenericNetlinkSocket.add_membership wants a name of its own family.
             self.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, ovs.groups[fam][fam])
 
     def close(self):
