@@ -22,7 +22,8 @@ export PATH="/run/ovs-rs-bin:$PATH"
 # longer than the kselftest's fixed 10 s waits (upcall_interfaces' listener). So the
 # kselftest's python3 is pyfork (tests/vm/pyfork): a server imports what ovs-dpctl.py
 # imports once and forks a copy per call, in the caller's namespaces, cwd, environment and
-# stdio. PYFORK=0 runs the real interpreter instead (for comparisons).
+# stdio, with pyroute2's NDB lazy (OVS_RS_PYFORK_EAGER_NDB=1: eager). PYFORK=0 runs the real
+# interpreter instead (for comparisons; set in the guest).
 pyfork_server=
 if [ "${PYFORK:-1}" != 0 ]; then
 	[ -x "$REPO/build/pyfork/pyfork" ] || { echo "no $REPO/build/pyfork/pyfork (tests/vm/pyfork/build.sh)"; exit 1; }

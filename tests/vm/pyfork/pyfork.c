@@ -10,6 +10,8 @@
  * network and mount namespace (`ip netns exec` runs it in both). Signals sent to this
  * process go to the copy, and this process ends as the copy ended (exit code or signal).
  *
+ * The server also makes pyroute2's NDB lazy in the copies (built on first use; see
+ * pyforkserver.py).
  * Anything else (another script, no server, not root) runs the real interpreter, unchanged.
  * OVS_RS_PYFORK_SCRIPT names another script than ovs-dpctl.py (tests/vm/run.sh serves genl.py).
  */

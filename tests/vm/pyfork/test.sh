@@ -9,9 +9,10 @@ repo=$(cd "$here/../../.." && pwd)
 client="$repo/build/pyfork/pyfork"
 work=$(mktemp -d)
 ns=pyfork-test-$$
-server=
+server= ndb_server=
 cleanup() {
 	[ -z "$server" ] || kill "$server" 2>/dev/null
+	[ -z "$ndb_server" ] || kill "$ndb_server" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
 	rm -rf "$work"
 }
@@ -37,7 +38,7 @@ check() { # check NAME CONDITION-CMD...
 	if "${@:2}"; then echo "ok $n pyfork_$1"; else echo "not ok $n pyfork_$1"; failed=$((failed + 1)); fi
 }
 echo "TAP version 13"
-echo "1..9"
+echo "1..11"
 check server_ready grep -q '^pyforkserver: ready' "$work/server.log"
 out=$(cd / && umask 027 && FOO=bar "$client" "$work/ovs-dpctl.py" 7 "a b")
 rc=$?
@@ -74,4 +75,28 @@ OVS_RS_PYFORK_SCRIPT=other.py "$client" "$work/ovs-dpctl.py" > "$work/other3.out
 opid=$!
 wait $opid
 check unnamed_script_real_python grep -q "pid=$opid\$" "$work/other3.out"
+# A script that imports pyroute2's NDB: in the copy NDB() starts nothing (no thread, no
+# netlink dump) until it is used, and then it is the real one.
+mkdir "$work/ndb"
+cat > "$work/ndb/ovs-dpctl.py" <<'PY'
+import sys, threading
+from pyroute2 import NDB
+ndb = NDB()
+print("threads_after_construction=%d" % threading.active_count())
+names = sorted(i.ifname for i in ndb.interfaces)
+print("interfaces=%s threads_after_use=%d" % (",".join(names), threading.active_count()))
+PY
+OVS_RS_PYFORK="$work/ndb.sock" /usr/bin/python3 "$here/pyforkserver.py" "$work/ndb.sock" \
+	"$work/ndb/ovs-dpctl.py" > "$work/ndb.log" 2>&1 &
+ndb_server=$!
+for _ in $(seq 300); do grep -q '^pyforkserver: ready' "$work/ndb.log" && break; sleep 0.1; done
+check ndb_lazy_until_used grep -q 'NDB lazy' "$work/ndb.log"
+ndb_out=$(ip netns exec "$ns" env OVS_RS_PYFORK="$work/ndb.sock" "$client" "$work/ndb/ovs-dpctl.py" 2>&1)
+# The copy ran in a fresh netns: its only interface is lo, and using NDB started its thread.
+ndb_used() {
+	printf '%s\n' "$ndb_out" | grep -qx 'threads_after_construction=1' &&
+		printf '%s\n' "$ndb_out" | grep -qE '^interfaces=lo threads_after_use=([2-9]|[1-9][0-9]+)$' ||
+		{ echo "# $ndb_out"; false; }
+}
+check ndb_real_on_use ndb_used
 [ $failed -eq 0 ]
