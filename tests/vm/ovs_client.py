@@ -38,7 +38,6 @@ import subprocess
 import sys
 import time
 
-
 # --- netlink and ABI numbers -------------------------------------------------------------------
 
 NLM_F_REQUEST, NLM_F_MULTI, NLM_F_ACK, NLM_F_ECHO = 0x1, 0x2, 0x4, 0x8
@@ -455,17 +454,13 @@ def resolve_family(sock, name, timeout=30.0):
         if not r:
             raise NlError(errno.ETIMEDOUT, f"nlctrl getfamily {name}")
         buf = sock.recv(1 << 16)
-        off = 0
-        while off + 16 <= len(buf):
-            n, t, _, s, _ = struct.unpack_from("=IHHII", buf, off)
-            if n < 16:
-                break
+        for t, _, s, _, start, end in _parse_stream(buf, {}):
             if s == seq and t == NLMSG_ERROR:
-                raise NlError(-struct.unpack_from("=i", buf, off + 16)[0],
+                raise NlError(-struct.unpack_from("=i", buf, start)[0],
                               f"nlctrl getfamily {name}")
             if s == seq and t == GENL_ID_CTRL:
                 fid, groups = None, {}
-                for at, q in parse_attrs(buf[off + 20:off + n]):
+                for at, q in parse_attrs(buf[start + 4:end]):
                     if at == CTRL_ATTR_FAMILY_ID:
                         fid = struct.unpack_from("=H", q)[0]
                     elif at == CTRL_ATTR_MCAST_GROUPS:
@@ -474,7 +469,6 @@ def resolve_family(sock, name, timeout=30.0):
                             groups[ga[CTRL_ATTR_MCAST_GRP_NAME].rstrip(b"\0").decode()] = \
                                 struct.unpack_from("=I", ga[CTRL_ATTR_MCAST_GRP_ID])[0]
                 return fid, groups
-            off += (n + 3) & ~3
 
 
 class Ovs:
