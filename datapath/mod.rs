@@ -428,7 +428,17 @@ impl<N: Notify> netdev::Events for DatapathEvents<N> {
 
     fn net_exit(net: NetNs) {
         destroy_all(Some(net));
-        ct_limit::net_exit(net, &mut ovs_lock());
+        // An internal port of a datapath elsewhere whose device was moved into `net` goes
+        // with it, silently, as upstream's `list_vports_from_net`: the namespace's exit
+        // unregisters the device, which would wait forever for the vport's reference.
+        let mut lock = ovs_lock();
+        let moved_here = |p: &Vport| p.kind == VportKind::Internal && p.dev.is_in(net);
+        for (dp, port_no) in ports_where(moved_here, &lock) {
+            if let Ok(v) = dp.remove_port(port_no, &mut lock) {
+                vport::destroy(v);
+            }
+        }
+        ct_limit::net_exit(net, &mut lock);
     }
 
     fn rebalance() {
@@ -446,24 +456,31 @@ impl<N: Notify> netdev::Events for DatapathEvents<N> {
 
     fn deferred_work() {
         let mut lock = ovs_lock();
-        let mut gone = KVec::new();
-        for dp in DATAPATHS.get(&lock).iter().flatten() {
-            let Some(table) = dp.ports(&lock) else {
-                continue;
-            };
-            for p in table.iter() {
-                if p.detached.load(Ordering::Acquire) {
-                    let _ = gone.push((dp.clone(), p.port_no), GFP_KERNEL);
-                }
-            }
-        }
-        for (dp, port_no) in gone {
+        let detached = |p: &Vport| p.detached.load(Ordering::Acquire);
+        for (dp, port_no) in ports_where(detached, &lock) {
             if let Ok(v) = dp.remove_port(port_no, &mut lock) {
                 N::port_detached(&dp, &v, &lock);
                 vport::destroy(v);
             }
         }
     }
+}
+
+/// Every port, of every datapath, that `doomed` picks, by datapath and number. Out of memory
+/// leaves a port out (the deferred work's next run takes it; a namespace exit has none).
+fn ports_where(doomed: impl Fn(&Vport) -> bool, lock: &OvsLock) -> KVec<(Arc<Datapath>, u32)> {
+    let mut picked = KVec::new();
+    for dp in DATAPATHS.get(lock).iter().flatten() {
+        let Some(table) = dp.ports(lock) else {
+            continue;
+        };
+        for p in table.iter() {
+            if doomed(p) {
+                let _ = picked.push((dp.clone(), p.port_no), GFP_KERNEL);
+            }
+        }
+    }
+    picked
 }
 
 /// The device of `dp`'s local port, to link netdev ports below.

@@ -115,6 +115,13 @@ impl NetDevice {
         unsafe { sys::ovs_rs_dev_is_unregistering(self.as_ptr()) }
     }
 
+    /// Whether the device is in `net` now: it moves with `ip link set DEV netns NS`.
+    pub(crate) fn is_in(&self, net: NetNs) -> bool {
+        // SAFETY: The device is held; `dev_net` reads its namespace pointer.
+        let dev_net = unsafe { sys::ovs_rs_dev_net(self.as_ptr()) };
+        dev_net == net.as_ptr()
+    }
+
     /// The id of this device's namespace as seen from `net`, or `None` if it is `net`
     /// (`peernet2id_alloc`, for `OVS_VPORT_ATTR_NETNSID`).
     pub(crate) fn peer_netns_id(&self, net: NetNs) -> Option<i32> {

@@ -168,7 +168,13 @@ test_execute_meta() (
 	ovs_scenario execute_meta dpt-em2 dpm-a dpm-v dpm-a-p dpt-em2-ns 5 3
 )
 
+# Issue 13: an internal port moved into a namespace that is then deleted.
+test_internal_netns() (
+	trap 'ip netns del dpt-in-ns 2>/dev/null' EXIT
+	ovs_scenario internal_netns dpt-in dpt-in-ns
+)
+
 PACKET_FIDELITY_TESTS="percpu_userspace upcall_csum_gso execute_meta"
 
 DATAPATH_TESTS="dp_lifecycle dp_attrs vport flow flow_dump_many packet_execute packet_miss_upcall
-	flow_stats flow_exact_match notifications $PACKET_FIDELITY_TESTS"
+	flow_stats flow_exact_match notifications $PACKET_FIDELITY_TESTS internal_netns"

@@ -2152,11 +2152,58 @@ def sc_execute_meta(t, ovs, name, veth_a, vlan_dev, peer_b, netns, qos_prio, qos
         lsn.close()
 
 
+def sc_internal_netns(t, ovs, name, netns):
+    """An internal port moved into another namespace (Neutron's qrouter/qdhcp ports), then
+    that namespace deleted: the port goes with it, without hanging the namespace's cleanup
+    in unregister_netdevice, and the datapath stays usable. The local port cannot move."""
+    sh(f"ip netns del {netns}")
+    with DpScope(ovs, name) as dp:
+        dpif = dp.ifindex
+        iname = name + "-i"
+        i = t.call(lambda: ovs.vport_new(dpif, iname, "internal"), f"vport NEW internal {iname}")
+        if i is None:
+            return
+        port = i.get("port_no")
+        t.ok(sh(f"ip netns add {netns}").returncode == 0, f"netns {netns} added")
+        r = sh(f"ip link set {name} netns {netns}")
+        t.ok(r.returncode != 0, "the local port cannot move to another namespace", r.stderr)
+        r = sh(f"ip link set {iname} netns {netns}")
+        t.ok(r.returncode == 0, f"{iname} moved into {netns}", r.stderr)
+        g = ovs.vport_get(dpif, port_no=port)
+        t.eq((g.get("name"), g.get("type")), (iname, VPORT_TYPE["internal"]),
+             "the moved port is still the datapath's")
+        t.ok(g.get("netnsid") is not None, "its GET reply carries the namespace id",
+             str(g.get("netnsid")))
+        lsn = Listener(ovs, groups=("ovs_vport",))
+        t.ok(sh(f"ip netns del {netns}").returncode == 0, f"netns {netns} deleted")
+
+        def port_gone():
+            try:
+                ovs.vport_get(dpif, port_no=port)
+                return False
+            except NlError as e:
+                return e.errno == errno.ENODEV
+        # The namespace's cleanup runs in a workqueue, after the command returned.
+        t.ok(settle(port_gone, bool, timeout=60.0),
+             "the port left the datapath with the namespace (GET: ENODEV)")
+        t.eq(dmesg_count(f"waiting for {iname} to become free"), 0,
+             "no unregister_netdevice wait on its device")
+        t.eq([m.cmd for m in lsn.recv(timeout=1.0)], [],
+             "no vport notification for it (as upstream's ovs_dp_detach_port)")
+        lsn.close()
+        n = t.call(lambda: ovs.vport_new(dpif, iname, "internal"),
+                   "the name is free again: vport NEW internal")
+        t.ok(n is not None and ifindex_of(iname) is not None, "with its netdev here")
+    t.ok(ifindex_of(name) is None and ifindex_of(iname) is None,
+         "datapath deleted: both devices gone")
+
+
 SCENARIOS = {"dp": sc_dp, "vport": sc_vport, "flow": sc_flow, "flow_dump": sc_flow_dump,
              "execute": sc_execute, "upcall": sc_upcall, "flow_stats": sc_flow_stats,
              "exact": sc_exact, "notify": sc_notify, "dp_attrs": sc_dp_attrs,
              "percpu_userspace": sc_percpu_userspace,
-             "upcall_csum": sc_upcall_csum, "execute_meta": sc_execute_meta}
+             "upcall_csum": sc_upcall_csum, "execute_meta": sc_execute_meta,
+             "internal_netns": sc_internal_netns}
 
 
 def run_scenario(name, args):
