@@ -5,7 +5,9 @@
 # Differential: run on openvswitch.ko first (the reference), then on ours, in one boot.
 # Prints TAP (STOCK_TESTS="upstream ours" by default). Issue 13's quick form: NORMAL with IPv4
 # and ARP (IPv6 ND rides along), the first UDP datagram of a miss, controller packet-ins, then
-# OpenFlow drop, port-to-port and VLAN push/pop rules; issue 14's stateful firewall (ct).
+# OpenFlow drop, port-to-port and VLAN push/pop rules; issue 14's stateful firewall (ct); then
+# ovs-vswitchd restarted with the megaflows kept, and an internal port moved into a namespace
+# that is then deleted.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
@@ -45,6 +47,7 @@ ovs_stop() {
 		ip netns del so$i 2>/dev/null
 		ip link del so$i 2>/dev/null
 	done
+	ip netns del so3 2>/dev/null
 	return 0
 }
 
@@ -106,6 +109,7 @@ scenario() {
 	# After the counts: its del-flows makes the revalidators log failed flow_dels.
 	packet_path "$name"
 	openflow_paths "$name"
+	lifecycle "$name"
 	ovs_stop
 }
 
@@ -181,6 +185,52 @@ openflow_paths() {
 	sed 's/^/  /' "$OVS_TMP.$name.of"
 }
 
+# lifecycle NAME: issue 13's operator events, after the OpenFlow scenarios. ovs-vswitchd
+# exits without --cleanup and the datapath keeps its megaflows while it is down; it starts
+# again and the bridge forwards, with nothing refused in its new log. Then an internal port
+# is moved into a namespace that is deleted (Neutron's qrouter/qdhcp ports): nothing waits
+# in unregister_netdevice. Writes "STEP RESULT" lines to $OVS_TMP.NAME.life.
+lifecycle() {
+	local name=$1 life=$OVS_TMP.$1.life before down after i
+	: > "$life"
+	printf '%s\n' "priority=0,actions=normal" | ovs-ofctl replace-flows br0 - ||
+		fail "$name: lifecycle: replace-flows"
+	ip netns exec so1 ping -c 2 -i 0.5 -W 5 10.77.0.2 >/dev/null ||
+		fail "$name: lifecycle: ping before the restart"
+	before=$(ovs-dpctl dump-flows 2>/dev/null | grep -c 'eth_type(0x0800)')
+	ovs-appctl -t ovs-vswitchd exit >/dev/null || fail "$name: ovs-appctl exit"
+	for i in $(seq 1 50); do [ -f "$OVS_RUNDIR/ovs-vswitchd.pid" ] || break; sleep 0.2; done
+	down=$(ovs-dpctl dump-flows 2>/dev/null | grep -c 'eth_type(0x0800)')
+	echo "megaflows-kept-while-down $([ "$before" -gt 0 ] && [ "$down" -eq "$before" ] && echo yes || echo "no ($before before, $down while down)")" >> "$life"
+	ovs-vswitchd "$DB" --pidfile=$OVS_RUNDIR/ovs-vswitchd.pid --detach -vconsole:off \
+		--log-file=$OVS_LOGDIR/ovs-vswitchd.restart.log || fail "$name: ovs-vswitchd restart"
+	if ip netns exec so1 ping -c 2 -i 0.5 -W 5 10.77.0.2 >/dev/null; then
+		echo "ping-after-restart ok" >> "$life"
+	else
+		echo "ping-after-restart failed" >> "$life"
+	fi
+	after=$(grep -cE 'failed to (put|execute|flow_)' "$OVS_LOGDIR/ovs-vswitchd.restart.log")
+	echo "refused-after-restart $after" >> "$life"
+	$VSCTL add-port br0 so-int -- set Interface so-int type=internal ||
+		fail "$name: add-port so-int (internal)"
+	for i in $(seq 1 50); do ip link show so-int >/dev/null 2>&1 && break; sleep 0.2; done
+	ip netns add so3
+	if ip link set so-int netns so3; then
+		echo "internal-port-moved yes" >> "$life"
+	else
+		echo "internal-port-moved no" >> "$life"
+	fi
+	# The port stays in the database, as an operator's would: unregister_netdevice reports
+	# a device it still waits for after 10 s. Then what ovs-vswitchd made of it.
+	ip netns del so3
+	sleep 12
+	echo "unregister-waits $(dmesg | grep -c 'waiting for so-int to become free')" >> "$life"
+	echo "internal-port-in-datapath $(ovs-dpctl show 2>/dev/null | grep -c ': so-int')" >> "$life"
+	echo "internal-port-here $(ip link show so-int >/dev/null 2>&1 && echo yes || echo no)" >> "$life"
+	$VSCTL del-port br0 so-int
+	sed 's/^/  /' "$life"
+}
+
 NC=/usr/bin/nc.openbsd
 
 # packet_path NAME: issue 13's packet path under ovs-vswitchd (per-CPU upcall dispatch):
@@ -232,7 +282,11 @@ test_stock_ovs_upstream() {
 		fail "upstream: $got of 1 UDP datagrams, $pins of 3 packet-ins" || return 1
 	[ "$(cat "$OVS_TMP.upstream.of")" = "$(printf '%s\n' 'drop ping=failed' 'port-to-port ping=ok' 'vlan ping=ok' \
 		'firewall-out ping=ok' 'firewall-in ping=failed' 'firewall conntrack-entry=yes')" ] ||
-		fail "upstream: OpenFlow scenarios: $(tr '\n' ' ' < "$OVS_TMP.upstream.of")"
+		fail "upstream: OpenFlow scenarios: $(tr '\n' ' ' < "$OVS_TMP.upstream.of")" || return 1
+	[ "$(cat "$OVS_TMP.upstream.life")" = "$(printf '%s\n' 'megaflows-kept-while-down yes' \
+		'ping-after-restart ok' 'refused-after-restart 0' 'internal-port-moved yes' 'unregister-waits 0' \
+		'internal-port-in-datapath 0' 'internal-port-here no')" ] ||
+		fail "upstream: lifecycle: $(tr '\n' ' ' < "$OVS_TMP.upstream.life")"
 }
 
 test_stock_ovs_ours() {
@@ -264,6 +318,9 @@ test_stock_ovs_ours() {
 	# The same traffic gives the same megaflows.
 	diff "$OVS_TMP.upstream.flows" "$OVS_TMP.ours.flows" ||
 		fail "IPv4/ARP megaflows differ from upstream's" || return 1
+	# The daemon's restart and the internal port's namespace: as upstream's.
+	diff "$OVS_TMP.upstream.life" "$OVS_TMP.ours.life" ||
+		fail "lifecycle: outcomes differ from upstream's" || return 1
 	# The OpenFlow scenarios: the same outcomes and megaflows.
 	diff "$OVS_TMP.upstream.of" "$OVS_TMP.ours.of" ||
 		fail "OpenFlow scenarios: outcomes differ from upstream's" || return 1
