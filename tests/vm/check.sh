@@ -6,7 +6,8 @@
 #               one kmemleak scan: on the debug kernel (KASAN, lockdep, kmemleak), what they are for;
 #   functional  tests/vm/run.sh's datapath and ovsdp suites and R5 (TAP on stdout, counted by
 #               scripts/check), then stock ovs-vswitchd on openvswitch.ko and on ours
-#               (tests/vm/stock_ovs.sh, TAP), upstream's kselftest on openvswitch_rs.ko
+#               (tests/vm/stock_ovs.sh, TAP), `make install` and `ovs-ctl start` on both
+#               (tests/vm/packaging.sh, TAP), upstream's kselftest on openvswitch_rs.ko
 #               (tests/vm/selftest.sh; logs in build/selftest/, read back by
 #               `scripts/selftest --report ours`), and the benchmark harness's smoke run
 #               (bench/run.sh, QUICK=1, 1,000 flows for P4/P7; ours only, every contender in
@@ -73,6 +74,12 @@ part "run.sh: datapath, ovsdp, conntrack, reliability quick (R5)" "${PART_TIMEOU
 # Stock ovs-vswitchd on openvswitch.ko, then on ours (issue 13): TAP on stdout.
 part "stock OVS: NORMAL bridge, upstream then ours" "${PART_TIMEOUT_STOCK_OVS:-600}" - \
 	bash "$here/stock_ovs.sh" || rc=1
+
+# Installed as a distribution installs it (`make install`: the module and the modprobe.d
+# file), then `modprobe openvswitch` and OVS's own `ovs-ctl start`, on openvswitch.ko first
+# and then on ours (issue 13): TAP on stdout.
+part "packaging: make install, modprobe, ovs-ctl start" "${PART_TIMEOUT_PACKAGING:-600}" - \
+	bash "$here/packaging.sh" || rc=1
 
 # The kselftest's output goes to its log only: its lines are not TAP.
 sel_tests=${SEL_TESTS:-arp_ping ct_connect_v4 connect_v4 nat_connect_v4 nat_related_v4 netlink_checks upcall_interfaces}

@@ -127,7 +127,9 @@ test_without_modprobe_conf() {
 test_make_install() {
 	unload_all || return 1
 	mount_writable || { fail "cannot mount writable copies of $MODDIR and /etc/modprobe.d"; return 1; }
-	make -s -C "$REPO" KDIR="$KDIR" install >"$PKG/install.log" 2>&1
+	# FLAVOUR: which build/<flavour>/openvswitch_rs.ko is this kernel's (the guest's
+	# environment has OVS_RS_FLAVOUR, which make does not read).
+	make -s -C "$REPO" FLAVOUR="$FLAVOUR" KDIR="$KDIR" install >"$PKG/install.log" 2>&1
 	local rc=$?
 	cat "$PKG/install.log"
 	[ $rc -eq 0 ] || fail "make install" || return 1
