@@ -16,16 +16,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 kver=$(uname -r)
 MODDIR=/lib/modules/$kver
 PKG=/tmp/ovs-rs-pkg
-# The kernel build the module was built against: scripts/vm mounts it at its host path
-# (scripts/kernel cannot say which in the guest: the source cache is not there).
-find_kdir() {
-	local d
-	for d in "$(readlink -f "$MODDIR/build")" /var/cache/openvswitch-rs/kernel/"$FLAVOUR"-*; do
-		[ -f "$d/Module.symvers" ] && { echo "$d"; return 0; }
-	done
-	return 1
-}
-KDIR=${KDIR:-$(find_kdir)}
+# The kernel build the module was built against: scripts/vm mounts it at its host path and
+# says which (OVS_RS_KDIR).
+KDIR=${KDIR:-$OVS_RS_KDIR}
 OVS_TMP=/tmp/pkg-ovs
 export OVS_RUNDIR=$OVS_TMP/run OVS_DBDIR=$OVS_TMP/db OVS_LOGDIR=$OVS_TMP/log OVS_SYSCONFDIR=$OVS_TMP/etc
 OVS_CTL=/usr/share/openvswitch/scripts/ovs-ctl

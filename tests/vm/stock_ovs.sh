@@ -30,8 +30,12 @@ ovs_start() {
 		other_config:n-revalidator-threads=1 other_config:max-idle=600000 || return 1
 	# OVS 3.1 counts 0 CPU cores until the monotonic clock passes 10 s (shared notes).
 	while [ "$(cut -d. -f1 /proc/uptime)" -lt 12 ]; do sleep 1; done
-	ovs-vswitchd "$DB" --pidfile=$OVS_RUNDIR/ovs-vswitchd.pid --detach -vconsole:off \
-		--log-file=$OVS_LOGDIR/ovs-vswitchd.log || return 1
+	vswitchd_start "$OVS_LOGDIR/ovs-vswitchd.log"
+}
+
+# vswitchd_start LOG: ovs-vswitchd on the database, detached, logging to LOG.
+vswitchd_start() {
+	ovs-vswitchd "$DB" --pidfile=$OVS_RUNDIR/ovs-vswitchd.pid --detach -vconsole:off --log-file="$1"
 }
 
 # Stops both daemons (each waited for, bounded) and removes the namespaces; always succeeds.
@@ -202,8 +206,7 @@ lifecycle() {
 	for i in $(seq 1 50); do [ -f "$OVS_RUNDIR/ovs-vswitchd.pid" ] || break; sleep 0.2; done
 	down=$(ovs-dpctl dump-flows 2>/dev/null | grep -c 'eth_type(0x0800)')
 	echo "megaflows-kept-while-down $([ "$before" -gt 0 ] && [ "$down" -eq "$before" ] && echo yes || echo "no ($before before, $down while down)")" >> "$life"
-	ovs-vswitchd "$DB" --pidfile=$OVS_RUNDIR/ovs-vswitchd.pid --detach -vconsole:off \
-		--log-file=$OVS_LOGDIR/ovs-vswitchd.restart.log || fail "$name: ovs-vswitchd restart"
+	vswitchd_start "$OVS_LOGDIR/ovs-vswitchd.restart.log" || fail "$name: ovs-vswitchd restart"
 	if ip netns exec so1 ping -c 2 -i 0.5 -W 5 10.77.0.2 >/dev/null; then
 		echo "ping-after-restart ok" >> "$life"
 	else
