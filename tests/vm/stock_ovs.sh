@@ -223,15 +223,13 @@ lifecycle() {
 	else
 		echo "internal-port-moved no" >> "$life"
 	fi
-	# The port stays in the database, as an operator's would. The namespace's cleanup runs
-	# after the command returns: up to 12 s for the port to leave the datapath (a module
-	# that kept it is seen both here and by unregister_netdevice, which reports a device
-	# it still waits for after 10 s). Then what ovs-vswitchd made of it.
+	# The port stays in the database, as an operator's would. unregister_netdevice reports
+	# a device it still waits for after 10 s. (What ovs-vswitchd makes of the port after it
+	# left the datapath is its own timing: make check, 2026-12-04, upstream's run once had
+	# it made again in this namespace within the wait, and in four runs not.)
 	ip netns del so3
-	for i in $(seq 1 60); do ovs-dpctl show 2>/dev/null | grep -q ': so-int' || break; sleep 0.2; done
+	sleep 12
 	echo "unregister-waits $(dmesg | grep -c 'waiting for so-int to become free')" >> "$life"
-	echo "internal-port-in-datapath $(ovs-dpctl show 2>/dev/null | grep -c ': so-int')" >> "$life"
-	echo "internal-port-here $(ip link show so-int >/dev/null 2>&1 && echo yes || echo no)" >> "$life"
 	$VSCTL del-port br0 so-int
 	sed 's/^/  /' "$life"
 }
@@ -311,8 +309,7 @@ test_stock_ovs_upstream() {
 	[ "$(cat "$OVS_TMP.upstream.path2")" = "$(printf '%s\n' 'tcp-connection-data 1' 'tcp-syn-retransmits 0' \
 		'ipv6-ping ok')" ] || fail "upstream: TCP and IPv6: $(tr '\n' ' ' < "$OVS_TMP.upstream.path2")" || return 1
 	[ "$(cat "$OVS_TMP.upstream.life")" = "$(printf '%s\n' 'megaflows-kept-while-down yes' \
-		'ping-after-restart ok' 'refused-after-restart 0' 'internal-port-moved yes' 'unregister-waits 0' \
-		'internal-port-in-datapath 0' 'internal-port-here no')" ] ||
+		'ping-after-restart ok' 'refused-after-restart 0' 'internal-port-moved yes' 'unregister-waits 0')" ] ||
 		fail "upstream: lifecycle: $(tr '\n' ' ' < "$OVS_TMP.upstream.life")"
 }
 
